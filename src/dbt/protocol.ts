@@ -34,13 +34,20 @@ export interface InvokeRequest {
     kwargs?: Record<string, unknown>;
     /** Ask the worker to include events it filters by default (SQL, cache). */
     verboseEvents?: boolean;
+    /** Re-parse before running even if the worker's fingerprint sees no change (the editor knows better). */
+    forceParse?: boolean;
   };
 }
 
+/**
+ * Make sure a fresh manifest exists: parses only when the cached one is
+ * missing or stale (or `force`), and answers with a `parse` result either way
+ * (`parsed` tells which). Unlike `invoke {args: ["parse"]}`, which always parses.
+ */
 export interface ParseRequest {
   id: string;
   method: 'parse';
-  params: { args?: string[] };
+  params: { args?: string[]; force?: boolean };
 }
 
 export interface CancelRequest {
@@ -196,4 +203,6 @@ export interface InvocationResult {
   /** True when the invocation was cancelled by the user. */
   cancelled: boolean;
   backend: 'worker' | 'cli';
+  /** The manifest this invocation's project state is described by: the worker's slim manifest, or target/manifest.json for the CLI. */
+  manifestPath?: string;
 }

@@ -45,6 +45,8 @@ export interface RunnerOptions {
   /** Recycle the worker after this many invocations, or above this RSS (bytes). */
   recycleAfterInvocations?: number;
   recycleAboveRssBytes?: number;
+  /** How long the worker may take to import dbt and say `ready`. Default 60 s. */
+  startTimeoutMs?: number;
   /** Extra environment for dbt (merged over process.env). */
   env?: Record<string, string>;
   /** Diagnostic log lines of the runner itself (never secrets). */
@@ -75,6 +77,7 @@ export class RunnerError extends Error {
       | 'dbt-not-installed'
       | 'dbt-version-unsupported'
       | 'worker-crashed'
+      | 'worker-error'
       | 'worker-start-failed'
       | 'cancelled'
       | 'disposed'

@@ -1,0 +1,10 @@
+select
+    s.store_name,
+    s.city,
+    o.ordered_on,
+    count(*) as orders,
+    sum(o.revenue) as revenue
+from {{ ref('orders') }} as o
+join {{ ref('stg_stores') }} as s using (store_id)
+group by all
+order by o.ordered_on, s.store_name

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what is missing, builds,
+# type-checks, lints, then runs every layer against real dbt and a real
+# VS Code workbench. `npm test -- unit integration` runs only those layers.
+# Layers: unit, integration, reliability, host (extension-host suite in
+# code-server), user (Playwright driving the packaged extension).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+layers=("$@")
+[ ${#layers[@]} -eq 0 ] && layers=(unit integration reliability host user)
+want() { local l; for l in "${layers[@]}"; do [ "$l" = "$1" ] && return 0; done; return 1; }
+needs_e2e=0
+want host && needs_e2e=1
+want user && needs_e2e=1
+
+set -e
+if [ "$needs_e2e" = 1 ]; then bash scripts/setup.sh --e2e; else bash scripts/setup.sh; fi
+echo "== build, typecheck, lint"
+node scripts/build.mjs
+npx tsc --noEmit -p .
+npx eslint src test bench scripts
+set +e
+
+mkdir -p out/results
+rm -f out/results/*.tap out/results/*.counts
+failed_layers=()
+
+# Runs node's test runner on the built files under out/<dir>, one file at a
+# time in order for layers that share machine resources.
+node_layer() {
+  local name=$1 dir=$2 concurrency=$3
+  mapfile -t files < <(find "out/$dir" -name '*.test.js' 2>/dev/null | sort)
+  if [ ${#files[@]} -eq 0 ]; then echo "no $name tests found under out/$dir"; failed_layers+=("$name"); return; fi
+  echo "== $name tests (${#files[@]} files)"
+  node --test --test-concurrency="$concurrency" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="out/results/$name.tap" \
+    "${files[@]}" || failed_layers+=("$name")
+}
+
+# The e2e layers write "<passed> <failed>" to out/results/<name>.counts.
+e2e_layer() {
+  local name=$1 main=$2
+  echo "== $name tests"
+  node "$main" || failed_layers+=("$name")
+}
+
+want unit && node_layer unit test/unit 2
+want integration && node_layer integration test/integration 1
+want reliability && node_layer reliability test/reliability 1
+want host && e2e_layer host out/test/e2e/hostTests.main.js
+want user && e2e_layer user out/test/e2e/userFlow.main.js
+
+passed=0; failed=0
+for f in out/results/*.tap; do
+  [ -f "$f" ] || continue
+  p=$(grep -E '^# pass [0-9]+' "$f" | tail -1 | awk '{print $3}')
+  x=$(grep -E '^# fail [0-9]+' "$f" | tail -1 | awk '{print $3}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
+done
+for f in out/results/*.counts; do
+  [ -f "$f" ] || continue
+  read -r p x < "$f"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
+done
+echo
+if [ ${#failed_layers[@]} -gt 0 ]; then echo "failed layers: ${failed_layers[*]}"; fi
+echo "$passed passed, $failed failed"
+[ ${#failed_layers[@]} -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,501 @@
+// Turns dbt structured events (the worker's callback events and the CLI's
+// `--log-format json` lines have the same shape) into a typed union.
+// Field names were checked against recorded dbt 1.8.9 and 1.12.6 streams
+// (test/fixtures/events) and dbt's protobuf definitions. Never throws: input
+// that is not an event becomes an `unparsed` item. Input is a RawDbtEvent
+// (src/dbt/protocol.ts), but it is read defensively as `unknown`.
+
+export type EventLevel = 'debug' | 'test' | 'info' | 'warn' | 'error';
+
+/** What dbt's `node_info` says about a node. Empty strings and "None" become undefined. */
+export interface NodeInfo {
+  uniqueId: string;
+  name: string;
+  resourceType: string;
+  materialized?: string;
+  /** Path relative to the resource's folder (model-paths etc.), not to the project: dbt's `node_path`. */
+  nodePath?: string;
+  /** dbt's current status of the node: started, compiling, executing, success, error, pass, ... */
+  status?: string;
+  /** ISO timestamps in UTC (dbt writes them without the Z; we add it). */
+  startedAt?: string;
+  finishedAt?: string;
+  relationName?: string;
+}
+
+interface Base {
+  /** dbt's event name, e.g. "LogModelResult". */
+  name: string;
+  level: EventLevel;
+  /** The rendered message, ANSI colours removed. */
+  msg: string;
+  ts?: string;
+}
+
+export interface NodeStartedEvent extends Base {
+  kind: 'node-started';
+  node: NodeInfo;
+  /** 1-based position and total, from LogStartLine (NodeStart has neither). */
+  index?: number;
+  total?: number;
+  description?: string;
+}
+
+export interface NodeFinishedEvent extends Base {
+  kind: 'node-finished';
+  node: NodeInfo;
+  /** dbt's result status: success, error, fail, warn, pass, skipped, no-op, ... */
+  status: string;
+  executionTime?: number;
+  failures?: number;
+  message?: string;
+  rowsAffected?: number;
+  adapterResponse?: Record<string, unknown>;
+  index?: number;
+  total?: number;
+  /** Tests (dbt 1.9+ LogTestResult): the model or source the test is attached to. */
+  attachedNode?: string;
+  /** NodeFinished only: compile/execute timings. */
+  timing?: { name: string; startedAt?: string; completedAt?: string }[];
+}
+
+export interface NodeSkippedEvent extends Base {
+  kind: 'node-skipped';
+  node?: NodeInfo;
+  index?: number;
+  total?: number;
+}
+
+/** An exception while running one node (the node result follows separately). */
+export interface NodeErrorEvent extends Base {
+  kind: 'node-error';
+  uniqueId?: string;
+  node?: NodeInfo;
+  message: string;
+}
+
+/** The per-node problems dbt repeats at the end of a run (RunResultError/Failure/Warning...). */
+export interface ResultProblemEvent extends Base {
+  kind: 'result-problem';
+  severity: 'error' | 'warning';
+  node?: NodeInfo;
+  uniqueId?: string;
+  nodeName?: string;
+  resourceType?: string;
+  /** Project-relative file of the node (original_file_path), when dbt gives it. */
+  path?: string;
+  /** The error text (RunResultError / RunResultWarningMessage); absent for the headline events. */
+  message?: string;
+}
+
+export interface RunStatsEvent extends Base {
+  kind: 'run-stats';
+  stats: { pass: number; warn: number; error: number; skip: number; noop: number; reused: number; total: number };
+}
+
+export interface RunSummaryEvent extends Base {
+  kind: 'run-summary';
+  numErrors: number;
+  numWarnings: number;
+  numPartialSuccess: number;
+  keyboardInterrupt: boolean;
+}
+
+export interface CommandCompletedEvent extends Base {
+  kind: 'command-completed';
+  command: string;
+  success: boolean;
+  elapsed?: number;
+  completedAt?: string;
+}
+
+/** The invocation failed as a whole (MainEncounteredError; MainStackTrace carries the traceback). */
+export interface InvocationErrorEvent extends Base {
+  kind: 'invocation-error';
+  message: string;
+  stackTrace?: string;
+}
+
+export interface FoundNodesEvent extends Base {
+  kind: 'found-nodes';
+  /** ConcurrencyLine: how many nodes this invocation will run. */
+  nodeCount?: number;
+  threads?: number;
+  targetName?: string;
+  /** FoundStats: "7 models, 3 seeds, ...". */
+  statLine?: string;
+}
+
+export interface ParseEvent extends Base {
+  kind: 'parse';
+  /** true: partial parsing with these changes; false: a full parse, for `reason`. */
+  partial: boolean;
+  reason?: string;
+  added?: number;
+  changed?: number;
+  deleted?: number;
+}
+
+export interface CompiledNodeEvent extends Base {
+  kind: 'compiled-node';
+  uniqueId: string;
+  nodeName: string;
+  compiled: string;
+  isInline: boolean;
+  outputFormat?: string;
+}
+
+export interface ShowNodeEvent extends Base {
+  kind: 'show-node';
+  uniqueId: string;
+  nodeName: string;
+  /** A text table, or JSON text with `--output json`. */
+  preview: string;
+  isInline: boolean;
+  outputFormat?: string;
+}
+
+/** A printed line: the output of `dbt ls` (PrintEvent from 1.9, ListCmdOut before) or Jinja print(). */
+export interface PrintEvent extends Base {
+  kind: 'print';
+  text: string;
+}
+
+export interface DepsEvent extends Base {
+  kind: 'deps';
+  step: 'installing' | 'installed' | 'update-available' | 'up-to-date' | 'no-packages' | 'unpinned';
+  /** The package (installing), version (installed, update-available) or git URL (unpinned). */
+  detail?: string;
+}
+
+export interface CancelEvent extends Base {
+  kind: 'cancel';
+  /** The connection whose query was cancelled; dbt names a node's connection after its unique_id. */
+  connection?: string;
+  /** false when the adapter cannot cancel queries (QueryCancelationUnsupported). */
+  supported: boolean;
+}
+
+/** Any other event. */
+export interface LogEvent extends Base {
+  kind: 'log';
+  uniqueId?: string;
+}
+
+/** A CLI line that is not a dbt event (plain text, truncated JSON, other JSON). */
+export interface UnparsedLine {
+  kind: 'unparsed';
+  line: string;
+  reason: 'empty' | 'not-json' | 'invalid-json' | 'not-an-event';
+}
+
+export type DbtEvent =
+  | NodeStartedEvent
+  | NodeFinishedEvent
+  | NodeSkippedEvent
+  | NodeErrorEvent
+  | ResultProblemEvent
+  | RunStatsEvent
+  | RunSummaryEvent
+  | CommandCompletedEvent
+  | InvocationErrorEvent
+  | FoundNodesEvent
+  | ParseEvent
+  | CompiledNodeEvent
+  | ShowNodeEvent
+  | PrintEvent
+  | DepsEvent
+  | CancelEvent
+  | LogEvent;
+
+// ---- small readers that never throw ----
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+/** A non-empty string, ANSI-free. */
+function str(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  return stripAnsi(v);
+}
+
+/** Numbers arrive as numbers, or as strings for int64 fields. */
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function bool(v: unknown): boolean {
+  return v === true || v === 'true' || v === 'True';
+}
+
+// CSI sequences (colours, cursor moves) and OSC sequences (hyperlinks).
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
+export function stripAnsi(text: string): string {
+  return text.includes('\u001b') ? text.replace(ANSI, '') : text;
+}
+
+/** dbt's naive-UTC node timestamps ("2024-05-01T10:00:00.123456") as ISO UTC. */
+function utc(v: unknown): string | undefined {
+  const s = str(v);
+  if (s === undefined || s === 'None') return undefined;
+  return /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`;
+}
+
+export function parseNodeInfo(v: unknown): NodeInfo | undefined {
+  const o = obj(v);
+  const uniqueId = str(o?.unique_id);
+  if (o === undefined || uniqueId === undefined) return undefined;
+  const status = str(o.node_status);
+  return {
+    uniqueId,
+    name: str(o.node_name) ?? uniqueId.split('.').slice(2).join('.'),
+    resourceType: str(o.resource_type) ?? uniqueId.split('.')[0],
+    materialized: str(o.materialized),
+    nodePath: str(o.node_path),
+    status: status === 'None' ? undefined : status,
+    startedAt: utc(o.node_started_at),
+    finishedAt: utc(o.node_finished_at),
+    relationName: str(obj(o.node_relation)?.relation_name),
+  };
+}
+
+function level(v: unknown): EventLevel {
+  return v === 'debug' || v === 'test' || v === 'info' || v === 'warn' || v === 'error' ? v : 'info';
+}
+
+/** Parses one event (from the worker, or a parsed JSON log line). Wrong shapes give a `log` event, never a throw. */
+export function parseEvent(raw: unknown): DbtEvent {
+  const r = obj(raw);
+  const info = obj(r?.info) ?? {};
+  const data = obj(r?.data) ?? {};
+  const name = typeof info.name === 'string' ? info.name : '';
+  const base: Base = { name, level: level(info.level), msg: typeof info.msg === 'string' ? stripAnsi(info.msg) : '', ts: str(info.ts) };
+  const node = parseNodeInfo(data.node_info);
+
+  switch (name) {
+    case 'NodeStart':
+    case 'LogStartLine':
+      if (node === undefined) break;
+      return {
+        ...base, kind: 'node-started', node,
+        index: num(data.index), total: num(data.total), description: str(data.description),
+      };
+
+    case 'NodeFinished': {
+      if (node === undefined) break;
+      const rr = obj(data.run_result) ?? {};
+      const adapterResponse = obj(rr.adapter_response);
+      return {
+        ...base, kind: 'node-finished', node,
+        status: str(rr.status) ?? node.status ?? 'unknown',
+        executionTime: num(rr.execution_time),
+        failures: num(rr.num_failures),
+        message: str(rr.message),
+        rowsAffected: num(adapterResponse?.rows_affected),
+        adapterResponse,
+        timing: timingOf(rr.timing_info),
+      };
+    }
+
+    case 'LogModelResult':
+      if (node === undefined) break;
+      // Its `status` is the adapter's message ("OK", "INSERT 3") or "error";
+      // the node's own status is in node_info.
+      return {
+        ...base, kind: 'node-finished', node,
+        status: node.status ?? (data.status === 'error' ? 'error' : 'success'),
+        executionTime: num(data.execution_time),
+        message: str(data.status),
+        index: num(data.index),
+        total: num(data.total),
+      };
+
+    case 'LogTestResult':
+    case 'LogSeedResult':
+    case 'LogSnapshotResult':
+    case 'LogFreshnessResult':
+    case 'LogNodeResult':
+    case 'LogNodeNoOpResult':
+      if (node === undefined) break;
+      return {
+        ...base, kind: 'node-finished', node,
+        status: str(data.status) ?? node.status ?? 'unknown',
+        executionTime: num(data.execution_time),
+        failures: num(data.num_failures),
+        message: str(data.result_message) ?? str(data.msg),
+        index: num(data.index),
+        // LogTestResult calls its total num_models.
+        total: num(data.total) ?? num(data.num_models),
+        // dbt 1.9+; empty for singular tests.
+        attachedNode: str(data.attached_node),
+      };
+
+    case 'SkippingDetails':
+    case 'LogSkipBecauseError':
+      return { ...base, kind: 'node-skipped', node, index: num(data.index), total: num(data.total) };
+
+    case 'GenericExceptionOnRun':
+    case 'CatchableExceptionOnRun':
+    case 'InternalErrorOnRun':
+      return {
+        ...base, kind: 'node-error', node,
+        uniqueId: str(data.unique_id) ?? node?.uniqueId,
+        message: str(data.exc) ?? base.msg,
+      };
+
+    case 'RunResultError':
+    case 'RunResultFailure':
+    case 'RunResultErrorNoMessage':
+    case 'RunResultWarning':
+    case 'RunResultWarningMessage':
+      return {
+        ...base, kind: 'result-problem', node,
+        severity: name.startsWith('RunResultWarning') ? 'warning' : 'error',
+        uniqueId: node?.uniqueId,
+        nodeName: str(data.node_name) ?? node?.name,
+        resourceType: str(data.resource_type) ?? node?.resourceType,
+        path: str(data.path),
+        message: str(data.msg),
+      };
+
+    case 'StatsLine': {
+      const s = obj(data.stats) ?? {};
+      const n = (k: string): number => num(s[k]) ?? 0;
+      return {
+        ...base, kind: 'run-stats',
+        stats: { pass: n('pass'), warn: n('warn'), error: n('error'), skip: n('skip'), noop: n('noop'), reused: n('reused'), total: n('total') },
+      };
+    }
+
+    case 'EndOfRunSummary':
+      return {
+        ...base, kind: 'run-summary',
+        numErrors: num(data.num_errors) ?? 0,
+        numWarnings: num(data.num_warnings) ?? 0,
+        numPartialSuccess: num(data.num_partial_success) ?? 0,
+        keyboardInterrupt: bool(data.keyboard_interrupt),
+      };
+
+    case 'CommandCompleted':
+      return {
+        ...base, kind: 'command-completed',
+        command: str(data.command) ?? '', success: bool(data.success),
+        elapsed: num(data.elapsed), completedAt: str(data.completed_at),
+      };
+
+    case 'MainEncounteredError':
+      return { ...base, kind: 'invocation-error', message: str(data.exc) ?? '' };
+    case 'MainStackTrace':
+      return { ...base, kind: 'invocation-error', message: '', stackTrace: str(data.stack_trace) };
+
+    case 'ConcurrencyLine':
+      return {
+        ...base, kind: 'found-nodes',
+        nodeCount: num(data.node_count), threads: num(data.num_threads), targetName: str(data.target_name),
+      };
+    case 'FoundStats':
+      return { ...base, kind: 'found-nodes', statLine: str(data.stat_line) };
+
+    case 'PartialParsingEnabled':
+      return {
+        ...base, kind: 'parse', partial: true,
+        added: num(data.added), changed: num(data.changed), deleted: num(data.deleted),
+      };
+    case 'UnableToPartialParse':
+      return { ...base, kind: 'parse', partial: false, reason: str(data.reason) };
+
+    case 'CompiledNode':
+      return {
+        ...base, kind: 'compiled-node',
+        uniqueId: str(data.unique_id) ?? '', nodeName: str(data.node_name) ?? '',
+        compiled: typeof data.compiled === 'string' ? data.compiled : '',
+        isInline: bool(data.is_inline), outputFormat: str(data.output_format),
+      };
+    case 'ShowNode':
+      return {
+        ...base, kind: 'show-node',
+        uniqueId: str(data.unique_id) ?? '', nodeName: str(data.node_name) ?? '',
+        preview: typeof data.preview === 'string' ? data.preview : '',
+        isInline: bool(data.is_inline), outputFormat: str(data.output_format),
+      };
+
+    case 'PrintEvent':
+    case 'ListCmdOut':
+      return { ...base, kind: 'print', text: typeof data.msg === 'string' ? stripAnsi(data.msg) : base.msg };
+
+    case 'DepsStartPackageInstall':
+      return { ...base, kind: 'deps', step: 'installing', detail: str(data.package_name) };
+    case 'DepsInstallInfo':
+      return { ...base, kind: 'deps', step: 'installed', detail: str(data.version_name) };
+    case 'DepsUpdateAvailable':
+      return { ...base, kind: 'deps', step: 'update-available', detail: str(data.version_latest) };
+    case 'DepsUpToDate':
+      return { ...base, kind: 'deps', step: 'up-to-date' };
+    case 'DepsNoPackagesFound':
+      return { ...base, kind: 'deps', step: 'no-packages' };
+    case 'DepsUnpinned':
+      return { ...base, kind: 'deps', step: 'unpinned', detail: str(data.git) };
+
+    case 'LogCancelLine':
+      return { ...base, kind: 'cancel', supported: true, connection: str(data.conn_name) };
+    case 'QueryCancelationUnsupported':
+      return { ...base, kind: 'cancel', supported: false };
+  }
+  return { ...base, kind: 'log', uniqueId: node?.uniqueId };
+}
+
+function timingOf(v: unknown): NodeFinishedEvent['timing'] {
+  if (!Array.isArray(v)) return undefined;
+  const out: NonNullable<NodeFinishedEvent['timing']> = [];
+  for (const t of v) {
+    const o = obj(t);
+    const name = str(o?.name);
+    if (name === undefined) continue;
+    out.push({ name, startedAt: str(o?.started_at), completedAt: str(o?.completed_at) });
+  }
+  return out;
+}
+
+/**
+ * Parses one stdout line of `dbt --log-format json`. Plain text (Click usage
+ * errors, banners), truncated JSON and JSON of another shape come back as
+ * `unparsed` with the line (ANSI removed), never as an exception.
+ */
+export function parseEventLine(line: string): DbtEvent | UnparsedLine {
+  const trimmed = line.trim();
+  if (trimmed === '') return { kind: 'unparsed', line: '', reason: 'empty' };
+  if (trimmed[0] !== '{') return { kind: 'unparsed', line: stripAnsi(line.replace(/\r?\n$/, '')), reason: 'not-json' };
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return { kind: 'unparsed', line: stripAnsi(trimmed), reason: 'invalid-json' };
+  }
+  const info = obj(obj(value)?.info);
+  if (info === undefined || typeof info.name !== 'string' || info.name === '') {
+    return { kind: 'unparsed', line: stripAnsi(trimmed), reason: 'not-an-event' };
+  }
+  return parseEvent(value);
+}
+
+/** True for the events every view can ignore (SQL text, connections, cache, blank lines). */
+export function isNoise(name: string): boolean {
+  return NOISE.has(name);
+}
+
+const NOISE = new Set([
+  'Formatting', 'SQLQuery', 'SQLQueryStatus', 'SQLCommit', 'NewConnection', 'NewConnectionOpening', 'ConnectionUsed',
+  'ConnectionReused', 'ConnectionClosed', 'ConnectionClosedInCleanup', 'ConnectionLeftOpen', 'ConnectionLeftOpenInCleanup',
+  'Rollback', 'RollbackFailed', 'CacheAction', 'CacheMiss', 'CacheDumpGraph', 'ResourceReport', 'EndRunResult',
+  'NodeCompiling', 'NodeExecuting', 'WritingInjectedSQLForNode', 'FlushEvents', 'ArtifactWritten',
+]);

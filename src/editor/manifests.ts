@@ -1,0 +1,77 @@
+// The parsed manifest of each project, as the editor's views use it (code
+// lens, tag/selector picks, test definitions, compiled SQL paths). Loaded
+// from the slim manifest the worker writes atomically after every parse, so
+// a half-written file is never read. The language server reads the same file.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { ManifestIndex } from '../dbt/manifest';
+
+export interface LoadedManifest {
+  index: ManifestIndex;
+  /** Names of the selectors defined in selectors.yml. */
+  selectors: string[];
+  path: string;
+}
+
+export class ManifestStore implements vscode.Disposable {
+  private readonly loaded = new Map<string, LoadedManifest>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the project root whose manifest was (re)loaded. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly storageDir: string,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Where the worker of `projectRoot` writes its slim manifest: extension storage, never the user's target/. */
+  manifestPath(projectRoot: string): string {
+    const key = createHash('sha256').update(projectRoot).digest('hex').slice(0, 16);
+    return join(this.storageDir, 'manifests', `${key}.json`);
+  }
+
+  get(projectRoot: string): LoadedManifest | undefined {
+    return this.loaded.get(projectRoot);
+  }
+
+  /** Reads the slim manifest; keeps the previous one when the file is missing or unreadable. */
+  async load(projectRoot: string, path = this.manifestPath(projectRoot)): Promise<LoadedManifest | undefined> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'ENOENT') this.log(`Could not read the parsed manifest ${path}: ${err.message}`);
+      return this.loaded.get(projectRoot);
+    }
+    try {
+      const index = new ManifestIndex(raw);
+      const sel = (raw as { selectors?: unknown }).selectors;
+      const selectors = sel && typeof sel === 'object' ? Object.keys(sel) : [];
+      const entry = { index, selectors, path };
+      this.loaded.set(projectRoot, entry);
+      this.changed.fire(projectRoot);
+      return entry;
+    } catch (e) {
+      this.log(`The parsed manifest ${path} has an unexpected shape: ${(e as Error).message}`);
+      return this.loaded.get(projectRoot);
+    }
+  }
+
+  forget(projectRoot: string): void {
+    if (this.loaded.delete(projectRoot)) this.changed.fire(projectRoot);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Tags used by the project's enabled nodes, sorted. */
+export function manifestTags(index: ManifestIndex): string[] {
+  const tags = new Set<string>();
+  for (const e of index.byId.values()) for (const t of e.tags) tags.add(t);
+  return [...tags].sort();
+}

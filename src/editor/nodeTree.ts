@@ -1,0 +1,157 @@
+// The Invocations view: the last 20 invocations, each with its nodes and a
+// live status icon, duration and rows affected. The data is the pure
+// InvocationHistory; this file only renders it. Refreshes come batched from
+// the runner host, and big invocations refresh less often so a 3,000-node
+// build neither flickers nor floods the renderer.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { InvocationEntry, InvocationHistory, NodeRow, NodeStatus } from '../dbt/treeModel';
+import type { ManifestStore } from './manifests';
+
+export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRow };
+
+const STATUS_ICONS: Record<NodeStatus, [string, string | undefined]> = {
+  queued: ['circle-outline', undefined],
+  running: ['sync~spin', undefined],
+  success: ['pass', 'testing.iconPassed'],
+  pass: ['pass', 'testing.iconPassed'],
+  'no-op': ['circle-slash', undefined],
+  reused: ['pass', 'testing.iconPassed'],
+  'partial success': ['warning', 'testing.iconQueued'],
+  warn: ['warning', 'list.warningForeground'],
+  error: ['error', 'testing.iconFailed'],
+  fail: ['error', 'testing.iconFailed'],
+  skipped: ['debug-step-over', 'testing.iconSkipped'],
+};
+
+export function statusIcon(status: NodeStatus): vscode.ThemeIcon {
+  const [id, color] = STATUS_ICONS[status];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export function formatSeconds(s: number | undefined): string {
+  if (s === undefined) return '';
+  return s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<NodeTreeElement | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Elements are cached so that VS Code sees stable objects between refreshes. */
+  private readonly invocationElements = new Map<number, NodeTreeElement>();
+  private readonly nodeElements = new WeakMap<NodeRow, NodeTreeElement>();
+  private lastRefresh = 0;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly history: InvocationHistory,
+    private readonly manifests: ManifestStore,
+  ) {}
+
+  /**
+   * Called on every batch tick of the runner host. The refresh interval
+   * grows with the number of rows shown (150 ms, up to 1 s at 3,000+ nodes).
+   */
+  refresh(): void {
+    const rows = this.history.list().reduce((n, e) => n + e.rows.length, 0);
+    const interval = Math.min(1000, Math.max(150, rows / 3));
+    const wait = this.lastRefresh + interval - Date.now();
+    if (wait <= 0) return this.fire();
+    this.pending ??= setTimeout(() => this.fire(), wait);
+  }
+
+  private fire(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    this.lastRefresh = Date.now();
+    const live = new Set(this.history.list().map((e) => e.id));
+    for (const id of this.invocationElements.keys()) if (!live.has(id)) this.invocationElements.delete(id);
+    this.changed.fire(undefined);
+  }
+
+  getChildren(element?: NodeTreeElement): NodeTreeElement[] {
+    if (!element) return this.history.list().map((entry) => this.invocationElement(entry));
+    if (element.kind === 'invocation') return element.entry.rows.map((row) => this.nodeElement(element.entry, row));
+    return [];
+  }
+
+  getParent(element: NodeTreeElement): NodeTreeElement | undefined {
+    return element.kind === 'node' ? this.invocationElement(element.entry) : undefined;
+  }
+
+  getTreeItem(element: NodeTreeElement): vscode.TreeItem {
+    return element.kind === 'invocation' ? this.invocationItem(element.entry) : this.nodeItem(element.entry, element.row);
+  }
+
+  private invocationElement(entry: InvocationEntry): NodeTreeElement {
+    let el = this.invocationElements.get(entry.id);
+    if (!el) this.invocationElements.set(entry.id, (el = { kind: 'invocation', entry }));
+    return el;
+  }
+
+  private nodeElement(entry: InvocationEntry, row: NodeRow): NodeTreeElement {
+    let el = this.nodeElements.get(row);
+    if (!el) this.nodeElements.set(row, (el = { kind: 'node', entry, row }));
+    return el;
+  }
+
+  private invocationItem(entry: InvocationEntry): vscode.TreeItem {
+    const running = entry.status === 'running' || entry.status === 'queued';
+    const item = new vscode.TreeItem(entry.label, entry.rows.length > 0 ? (entry === this.history.list()[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+    item.id = `invocation-${entry.id}`;
+    const { done, total } = this.history.progress(entry);
+    const counts = summarize(entry.rows);
+    const elapsed = ((entry.endedAt ?? Date.now()) - entry.startedAt) / 1000;
+    item.description = running ? `${done}/${total || '?'} · ${formatSeconds(elapsed)}` : [counts, formatSeconds(entry.result?.elapsedSeconds ?? elapsed)].filter(Boolean).join(' · ');
+    item.iconPath = running ? new vscode.ThemeIcon('sync~spin') : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? new vscode.ThemeIcon('debug-stop') : statusIcon('error');
+    const when = new Date(entry.startedAt).toLocaleTimeString();
+    item.tooltip = new vscode.MarkdownString(`**${escapeMd(entry.label)}** (${entry.status})  \n${escapeMd(entry.projectName)} · started ${when}${entry.error ? `\n\n${escapeMd(entry.error)}` : ''}`);
+    item.contextValue = `invocation ${running ? 'running' : 'done'}`;
+    return item;
+  }
+
+  private nodeItem(entry: InvocationEntry, row: NodeRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `invocation-${entry.id}/${row.uniqueId}`;
+    item.iconPath = statusIcon(row.status);
+    const parts = [row.status === 'running' || row.status === 'queued' ? row.status : '', formatSeconds(row.executionTime)];
+    if (row.rowsAffected !== undefined) parts.push(`${row.rowsAffected} row${row.rowsAffected === 1 ? '' : 's'}`);
+    if (row.failures) parts.push(`${row.failures} failing`);
+    item.description = parts.filter(Boolean).join(' · ');
+    const tip = new vscode.MarkdownString(`**${escapeMd(row.name)}** · ${escapeMd(row.resourceType)} · ${row.status}`);
+    if (row.message) tip.appendMarkdown(`\n\n`).appendCodeblock(row.message, 'text');
+    item.tooltip = tip;
+    const file = this.fileOf(entry, row);
+    item.resourceUri = file;
+    if (file) item.command = { command: 'dbtConductor.tree.openFile', title: 'Open File', arguments: [{ kind: 'node', entry, row }] };
+    const compilable = ['model', 'test', 'snapshot', 'analysis'].includes(row.resourceType);
+    item.contextValue = `node ${row.resourceType}${compilable ? ' compilable' : ''}`;
+    return item;
+  }
+
+  /** The node's file: from the final result, else from the manifest. */
+  fileOf(entry: InvocationEntry, row: NodeRow): vscode.Uri | undefined {
+    const rel = row.originalFilePath ?? this.manifests.get(entry.projectRoot)?.index.get(row.uniqueId)?.originalFilePath;
+    return rel ? vscode.Uri.file(join(entry.projectRoot, rel)) : undefined;
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.changed.dispose();
+  }
+}
+
+function summarize(rows: NodeRow[]): string {
+  const c = { ok: 0, warn: 0, error: 0, skipped: 0 };
+  for (const r of rows) {
+    if (r.status === 'warn' || r.status === 'partial success') c.warn++;
+    else if (r.status === 'error' || r.status === 'fail') c.error++;
+    else if (r.status === 'skipped') c.skipped++;
+    else c.ok++;
+  }
+  return [c.ok && `${c.ok} ok`, c.warn && `${c.warn} warn`, c.error && `${c.error} error`, c.skipped && `${c.skipped} skipped`].filter(Boolean).join(', ');
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

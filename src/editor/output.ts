@@ -1,0 +1,96 @@
+// The "dbt" log output channel: a header per invocation (command, project,
+// target, dbt version), dbt's structured events as readable lines at their
+// level, and a summary with timing. Every line goes through the secret
+// scrubber first.
+import * as vscode from 'vscode';
+import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
+import { formatArgs } from '../runner/args';
+import { makeScrubber } from '../runner/scrub';
+
+export interface InvocationHeader {
+  label: string;
+  args: string[];
+  projectName: string;
+  projectRoot: string;
+  target: string | undefined;
+  dbtVersion: string | undefined;
+  python: string | undefined;
+}
+
+/** Events that carry nothing readable, or only what other lines already say. */
+const SKIPPED_EVENTS = new Set(['Formatting', 'NodeStart', 'NodeFinished', 'NodeCompiling', 'NodeExecuting', 'CommandCompleted', 'ResourceReport', 'EndRunResult']);
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+export class Output implements vscode.Disposable {
+  readonly channel = vscode.window.createOutputChannel('dbt', { log: true });
+  private scrub = makeScrubber(process.env);
+
+  /** Re-reads the secrets to hide (after the runner's environment changed). */
+  setEnvironment(env: Record<string, string | undefined>): void {
+    this.scrub = makeScrubber({ ...process.env, ...env });
+  }
+
+  header(h: InvocationHeader): void {
+    const target = h.target ?? 'profile default';
+    const version = h.dbtVersion ? `dbt ${h.dbtVersion}` : 'dbt';
+    this.channel.info(this.scrub(`━━ ${h.label} ━━ project ${h.projectName} (${h.projectRoot}), target ${target}, ${version}`));
+    this.channel.debug(this.scrub(`args: ${formatArgs(h.args)}; python: ${h.python ?? '?'}`));
+  }
+
+  /** One dbt event as dbt would print it, at dbt's level. */
+  event(e: RawDbtEvent): void {
+    if (SKIPPED_EVENTS.has(e.info.name)) return;
+    const text = typeof e.info.msg === 'string' ? e.info.msg.replace(ANSI, '').trimEnd() : '';
+    if (text === '') return;
+    const line = this.scrub(text);
+    switch (e.info.level) {
+      case 'error':
+        this.channel.error(line);
+        break;
+      case 'warn':
+        this.channel.warn(line);
+        break;
+      case 'debug':
+      case 'test':
+        // Avoids building debug lines nobody sees (the default level is info).
+        if (this.channel.logLevel <= vscode.LogLevel.Debug) this.channel.debug(line);
+        break;
+      default:
+        this.channel.info(line);
+    }
+  }
+
+  summary(label: string, r: InvocationResult): void {
+    const counts = new Map<string, number>();
+    for (const n of r.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+    const parts = [...counts].map(([status, n]) => `${n} ${status}`);
+    const outcome = r.cancelled ? 'cancelled' : r.success ? 'succeeded' : `failed (exit code ${r.exitCode})`;
+    const how = `${r.backend}${r.parsed ? ', parsed the project' : ''}`;
+    const line = `━━ ${label} ${outcome} in ${r.elapsedSeconds.toFixed(2)} s${parts.length ? `: ${parts.join(', ')}` : ''} [${how}]`;
+    if (r.exception && !r.cancelled) this.channel.error(this.scrub(`${r.exception.type}: ${r.exception.message}`));
+    if (r.success) this.channel.info(this.scrub(line));
+    else this.channel.warn(this.scrub(line));
+  }
+
+  info(text: string): void {
+    this.channel.info(this.scrub(text));
+  }
+
+  warn(text: string): void {
+    this.channel.warn(this.scrub(text));
+  }
+
+  error(text: string): void {
+    this.channel.error(this.scrub(text));
+  }
+
+  show(): void {
+    this.channel.show(true);
+  }
+
+  dispose(): void {
+    this.channel.dispose();
+  }
+}

@@ -1,0 +1,289 @@
+// Runs dbt for the editor: one ProjectRunner per project (created on the
+// first command, never on activation), and for each invocation the output
+// header and lines, the live views, a progress notification with Cancel,
+// the status bar spinner, and the result's diagnostics. Runner failures
+// (no Python, no dbt, a crashed worker) become one actionable notification.
+import * as vscode from 'vscode';
+import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
+import { InvocationHistory, type InvocationEntry } from '../dbt/treeModel';
+import { RunnerError, type ProjectRunner } from '../runner/api';
+import { createProjectRunner } from '../runner/runner';
+import { Config } from './config';
+import type { ResultDiagnostics } from './diagnostics';
+import type { ManifestStore } from './manifests';
+import type { Output } from './output';
+import type { DbtProject } from './projects';
+import type { PythonResolver, ResolvedPython } from './python';
+import type { StatusBar } from './statusBar';
+import { ensureTrusted, isTrusted } from './trust';
+
+export interface RunOptions {
+  /** Shown in the tree, the output and the progress notification. */
+  label: string;
+  /** Background work (a parse for the language server): no notification, no tree entry. */
+  background?: boolean;
+}
+
+interface ProjectRunnerEntry {
+  runner: ProjectRunner;
+  python: ResolvedPython;
+  /** Settings changed since it was created: replace it once it is idle. */
+  outdated: boolean;
+}
+
+/** How often the views and the progress notification are refreshed while events stream in. */
+const REFRESH_MS = 150;
+const PARSE_DEBOUNCE_MS = 800;
+
+export class RunnerHost implements vscode.Disposable {
+  readonly history = new InvocationHistory(20);
+  private readonly runners = new Map<string, Promise<ProjectRunnerEntry>>();
+  private readonly controllers = new Map<number, AbortController>();
+  private readonly parseTimers = new Map<string, NodeJS.Timeout>();
+  private readonly shownErrors = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly finished = new vscode.EventEmitter<InvocationEntry>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private active = 0;
+  /** Fires after every invocation ends (tests wait on it). */
+  readonly onDidFinish = this.finished.event;
+  /** Fires at most every REFRESH_MS while invocations run, and when one starts or ends. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly deps: {
+      config: Config;
+      python: PythonResolver;
+      output: Output;
+      manifests: ManifestStore;
+      diagnostics: ResultDiagnostics;
+      statusBar: StatusBar;
+      workerScript: string;
+      /** A new manifest was loaded for a project (language server, code lens). */
+      onManifest: (projectRoot: string, manifestPath: string) => void;
+      /** The last parse failed (message) or worked again (null). */
+      onParseOutcome: (projectRoot: string, error: string | null) => void;
+    },
+  ) {
+    this.disposables.push(
+      this.finished,
+      this.changed,
+      deps.python.onDidChange(() => this.markOutdated()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (Config.runnerKeys.some((k) => e.affectsConfiguration(k))) this.markOutdated();
+      }),
+    );
+  }
+
+  /**
+   * Runs one dbt invocation and resolves with its entry (undefined when
+   * nothing ran: untrusted workspace, or the runner could not start).
+   */
+  async run(project: DbtProject, args: string[], options: RunOptions): Promise<InvocationEntry | undefined> {
+    if (!options.background && !ensureTrusted()) return undefined;
+    if (!isTrusted()) return undefined;
+    let entry: ProjectRunnerEntry;
+    try {
+      entry = await this.runnerFor(project);
+    } catch (e) {
+      this.reportError(e);
+      return undefined;
+    }
+    const record = this.history.start({ label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background });
+    const controller = new AbortController();
+    this.controllers.set(record.id, controller);
+    this.setActive(+1);
+    this.deps.output.header({
+      label: options.label,
+      args,
+      projectName: project.name,
+      projectRoot: project.root,
+      target: this.deps.statusBar.targetFor(project),
+      dbtVersion: entry.python.dbtVersion,
+      python: entry.python.python,
+    });
+    let manifestDuring = false;
+    const manifestListener = entry.runner.onManifest(() => (manifestDuring = true));
+    const invoke = (onEvent: (e: RawDbtEvent) => void) => entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
+    const onEvent = (e: RawDbtEvent) => {
+      this.deps.output.event(e);
+      this.history.event(record, e);
+      this.scheduleRefresh();
+    };
+    try {
+      const result = options.background ? await invoke(onEvent) : await this.withProgress(record, controller, () => invoke(onEvent));
+      this.history.finish(record, result);
+      this.deps.output.summary(options.label, result);
+      this.deps.diagnostics.update(project.root, result);
+      if (manifestDuring) this.deps.onParseOutcome(project.root, null);
+      else if (result.parsed && result.exitCode === 2 && !result.cancelled && result.exception) this.deps.onParseOutcome(project.root, result.exception.message);
+      if (!options.background && result.exitCode === 2 && !result.cancelled) this.offerOutput(`${options.label} failed: ${firstLine(result.exception?.message ?? 'dbt stopped with an error')}`);
+    } catch (e) {
+      this.history.fail(record, e instanceof Error ? e.message : String(e));
+      this.reportError(e);
+    } finally {
+      manifestListener.dispose();
+      this.controllers.delete(record.id);
+      this.setActive(-1);
+      this.changed.fire();
+      this.finished.fire(record);
+    }
+    return record;
+  }
+
+  /** Parses a project soon (debounced), for the language server and the code lens. Never in an untrusted workspace. */
+  parseSoon(project: DbtProject, parseArgs: () => string[]): void {
+    if (!isTrusted()) return;
+    clearTimeout(this.parseTimers.get(project.root));
+    this.parseTimers.set(
+      project.root,
+      setTimeout(() => {
+        this.parseTimers.delete(project.root);
+        void this.run(project, parseArgs(), { label: 'dbt parse', background: true });
+      }, PARSE_DEBOUNCE_MS),
+    );
+  }
+
+  /** True when a runner exists for the project (it was used in this session). */
+  hasRunner(projectRoot: string): boolean {
+    return this.runners.has(projectRoot);
+  }
+
+  /** Project files changed: the cached manifest is stale. */
+  invalidate(projectRoot: string): void {
+    void this.runners.get(projectRoot)?.then((e) => e.runner.invalidate(), () => undefined);
+  }
+
+  cancel(invocationId: number): boolean {
+    const c = this.controllers.get(invocationId);
+    c?.abort();
+    return c !== undefined;
+  }
+
+  cancelAll(): number {
+    for (const c of this.controllers.values()) c.abort();
+    return this.controllers.size;
+  }
+
+  get runningCount(): number {
+    return this.active;
+  }
+
+  private async runnerFor(project: DbtProject): Promise<ProjectRunnerEntry> {
+    const existing = this.runners.get(project.root);
+    if (existing) {
+      const entry = await existing.catch(() => undefined);
+      if (entry && !(entry.outdated && !entry.runner.busy && entry.runner.queueLength === 0)) return entry;
+      if (entry) void entry.runner.dispose();
+      this.runners.delete(project.root);
+    }
+    const created = this.createRunner(project);
+    this.runners.set(project.root, created);
+    // A failed start is not kept: the user may fix the setting and retry.
+    created.catch(() => this.runners.delete(project.root));
+    return created;
+  }
+
+  private async createRunner(project: DbtProject): Promise<ProjectRunnerEntry> {
+    const { config, output, manifests } = this.deps;
+    const python = await this.deps.python.resolve(project.root, vscode.Uri.file(project.root));
+    output.info(`${project.name}: using ${python.python} (${python.source}), Python ${python.pythonVersion}, dbt-core ${python.dbtVersion}, adapters: ${python.adapters.join(', ') || 'none'}`);
+    const runner = createProjectRunner({
+      projectRoot: project.root,
+      python: python.python,
+      workerScript: this.deps.workerScript,
+      manifestPath: manifests.manifestPath(project.root),
+      backend: config.backend(),
+      idleTimeoutMs: config.idleTimeoutMs(),
+      log: (level, message) => {
+        if (level === 'error') output.error(message);
+        else if (level === 'warn') output.warn(message);
+        else if (level === 'info') output.info(message);
+        else output.channel.debug(message);
+      },
+    });
+    runner.onManifest((path) => this.deps.onManifest(project.root, path));
+    return { runner, python, outdated: false };
+  }
+
+  private markOutdated(): void {
+    for (const p of this.runners.values()) void p.then((e) => (e.outdated = true), () => undefined);
+  }
+
+  private withProgress(record: InvocationEntry, controller: AbortController, work: () => Promise<InvocationResult>): Promise<InvocationResult> {
+    return Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: record.label, cancellable: true }, async (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        let reported = 0;
+        const timer = setInterval(() => {
+          const { done, total } = this.history.progress(record);
+          if (total > 0 && done !== reported) {
+            progress.report({ message: `node ${done} of ${total}`, increment: ((done - reported) / total) * 100 });
+            reported = done;
+          }
+        }, REFRESH_MS * 2);
+        try {
+          return await work();
+        } finally {
+          clearInterval(timer);
+        }
+      }),
+    );
+  }
+
+  private scheduleRefresh(): void {
+    // Many events arrive per second on big builds: refresh the views in batches.
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.changed.fire();
+    }, REFRESH_MS);
+  }
+
+  private setActive(delta: number): void {
+    this.active += delta;
+    this.deps.statusBar.setRunning(this.active);
+    this.changed.fire();
+  }
+
+  /** One notification per distinct problem while it is on screen; everything goes to the output. */
+  private reportError(e: unknown): void {
+    const err = e instanceof RunnerError ? e : new RunnerError(e instanceof Error ? e.message : String(e), 'worker-crashed');
+    this.deps.output.error(err.detail ? `${err.message}\n${err.detail}` : err.message);
+    if (err.code === 'cancelled' || err.code === 'disposed') return;
+    const key = `${err.code}:${err.message}`;
+    if (this.shownErrors.has(key)) return;
+    this.shownErrors.add(key);
+    const settingsFix = err.code === 'python-not-found' || err.code === 'dbt-not-installed' || err.code === 'dbt-version-unsupported';
+    const buttons = settingsFix ? ['Open Settings', 'Show Output'] : ['Show Output'];
+    void vscode.window.showErrorMessage(err.message, ...buttons).then(async (choice) => {
+      this.shownErrors.delete(key);
+      if (choice === 'Open Settings') await Config.open('pythonPath');
+      else if (choice === 'Show Output') this.deps.output.show();
+    });
+  }
+
+  private offerOutput(message: string): void {
+    if (this.shownErrors.has(message)) return;
+    this.shownErrors.add(message);
+    void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
+      this.shownErrors.delete(message);
+      if (choice) this.deps.output.show();
+    });
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.refreshTimer);
+    for (const t of this.parseTimers.values()) clearTimeout(t);
+    this.cancelAll();
+    for (const d of this.disposables) d.dispose();
+    const entries = await Promise.all([...this.runners.values()].map((p) => p.catch(() => undefined)));
+    this.runners.clear();
+    await Promise.all(entries.map((e) => e?.runner.dispose()));
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.trim().split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

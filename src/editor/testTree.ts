@@ -1,0 +1,104 @@
+// The Test Results view: the latest result of every test, grouped by the
+// model it tests, failing groups first. A click opens the test's definition
+// (the YAML line of a generic test, the file of a singular test); inline
+// actions show the failing rows and re-run the test.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { testDefinition } from '../dbt/diagnosticsModel';
+import type { InvocationHistory, TestGroup, TestRow } from '../dbt/treeModel';
+import type { ManifestStore } from './manifests';
+import { statusIcon } from './nodeTree';
+import { readProjectFile } from './projects';
+
+export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestRow };
+
+export interface TestDefinition {
+  uri: vscode.Uri;
+  line: number;
+}
+
+export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private groups: TestGroup[] = [];
+  private lastRefresh = 0;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly history: InvocationHistory,
+    private readonly manifests: ManifestStore,
+  ) {}
+
+  refresh(): void {
+    const wait = this.lastRefresh + 300 - Date.now();
+    if (wait <= 0) return this.fire();
+    this.pending ??= setTimeout(() => this.fire(), wait);
+  }
+
+  private fire(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    this.lastRefresh = Date.now();
+    this.groups = this.history.testGroups((root, id) => this.attachedFromManifest(root, id));
+    this.changed.fire();
+  }
+
+  /** The current groups (tests read them to check what the view shows). */
+  currentGroups(): readonly TestGroup[] {
+    return this.groups;
+  }
+
+  getChildren(element?: TestTreeElement): TestTreeElement[] {
+    if (!element) return this.groups.map((group) => ({ kind: 'group', group }));
+    if (element.kind === 'group') return element.group.tests.map((test) => ({ kind: 'test', test }));
+    return [];
+  }
+
+  getTreeItem(element: TestTreeElement): vscode.TreeItem {
+    if (element.kind === 'group') {
+      const g = element.group;
+      const name = g.attachedNode ? (this.manifests.get(g.projectRoot)?.index.get(g.attachedNode)?.name ?? g.attachedNode.split('.').pop()!) : 'other tests';
+      const failing = g.counts.fail + g.counts.error > 0;
+      const item = new vscode.TreeItem(name, failing ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `group:${g.projectRoot}:${g.attachedNode}`;
+      item.description = (['pass', 'warn', 'fail', 'error'] as const).filter((k) => g.counts[k] > 0).map((k) => `${g.counts[k]} ${k}`).join(', ');
+      item.iconPath = statusIcon(failing ? 'fail' : g.counts.warn > 0 ? 'warn' : 'pass');
+      item.contextValue = 'testGroup';
+      return item;
+    }
+    const t = element.test;
+    const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `test:${t.projectRoot}:${t.uniqueId}`;
+    item.iconPath = statusIcon(t.status);
+    const failing = t.status === 'fail' || t.status === 'warn' || t.status === 'error';
+    const count = t.failures ? `${t.status.toUpperCase()} ${t.failures}` : t.status.toUpperCase();
+    item.description = failing && t.message ? `${count} · ${t.message.split('\n')[0]}` : count;
+    const tip = new vscode.MarkdownString(`**${t.name}** · ${t.status}${t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : ''}`);
+    if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
+    item.tooltip = tip;
+    item.command = { command: 'dbtConductor.tests.openDefinition', title: 'Open Test Definition', arguments: [element] };
+    item.contextValue = `test ${t.resourceType}${failing && t.resourceType === 'test' ? ' failing' : ''}`;
+    return item;
+  }
+
+  /** Where a test is declared: its YAML line (generic or unit test) or its own file (singular test). */
+  definitionOf(test: TestRow): TestDefinition | undefined {
+    const found = testDefinition(test.uniqueId, test.resourceType, test.name, {
+      index: this.manifests.get(test.projectRoot)?.index,
+      readFile: (rel) => readProjectFile(test.projectRoot, rel),
+    });
+    const rel = found?.file ?? test.originalFilePath;
+    return rel ? { uri: vscode.Uri.file(join(test.projectRoot, rel)), line: found?.line ?? 0 } : undefined;
+  }
+
+  private attachedFromManifest(projectRoot: string, testId: string): string | undefined {
+    const entry = this.manifests.get(projectRoot)?.index.get(testId);
+    if (!entry) return undefined;
+    return entry.attachedNode ?? entry.dependsOnNodes.find((id) => !id.startsWith('macro.'));
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.changed.dispose();
+  }
+}

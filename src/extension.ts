@@ -1,0 +1,160 @@
+// Activation wires the editor objects together and returns quickly: no
+// Python runs here. dbt starts on the first command (or, when
+// dbtConductor.parseOnOpen is on, with a background parse of the project of
+// the first dbt file the user opens). In an untrusted workspace nothing
+// runs Python or dbt at all.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { parseFailureOf } from './dbt/diagnosticsModel';
+import { CODE_LENS_SELECTOR, DbtCodeLensProvider } from './editor/codeLens';
+import { registerCommands, commonOptions } from './editor/commands';
+import { CompiledSql } from './editor/compiled';
+import { Config } from './editor/config';
+import { ResultDiagnostics } from './editor/diagnostics';
+import { createDbtLanguageClient } from './editor/languageClient';
+import { ManifestStore } from './editor/manifests';
+import { buildArgs } from './editor/model/dbtArgs';
+import { NodeTreeProvider } from './editor/nodeTree';
+import { Output } from './editor/output';
+import { PreviewPanels } from './editor/preview';
+import { Projects, type DbtProject } from './editor/projects';
+import { PythonResolver } from './editor/python';
+import { RunnerHost } from './editor/runnerHost';
+import { StatusBar } from './editor/statusBar';
+import { TestTreeProvider } from './editor/testTree';
+import { isTrusted } from './editor/trust';
+
+/** What the extension returns from activate(): the objects the extension-host tests inspect. */
+export interface ConductorApi {
+  projects: Projects;
+  manifests: ManifestStore;
+  host: RunnerHost;
+  nodeTree: NodeTreeProvider;
+  testTree: TestTreeProvider;
+  diagnostics: ResultDiagnostics;
+  preview: PreviewPanels;
+  statusBar: StatusBar;
+  /** Resolves once the first project discovery is done. */
+  ready: Promise<void>;
+}
+
+let host: RunnerHost | undefined;
+
+export function activate(context: vscode.ExtensionContext): ConductorApi {
+  const subs = context.subscriptions;
+  const config = new Config();
+  const output = new Output();
+  const manifests = new ManifestStore((context.storageUri ?? context.globalStorageUri).fsPath, (m) => output.warn(m));
+  const projects = new Projects((m) => output.info(m));
+  const statusBar = new StatusBar(projects, config, context.workspaceState);
+  const python = new PythonResolver(config);
+  const diagnostics = new ResultDiagnostics(manifests);
+  const preview = new PreviewPanels();
+  const compiled = new CompiledSql();
+  const lsp = createDbtLanguageClient(context, output.channel);
+  subs.push(output, manifests, projects, statusBar, python, diagnostics, preview, compiled, { dispose: () => void lsp.dispose() });
+
+  host = new RunnerHost({
+    config,
+    python,
+    output,
+    manifests,
+    diagnostics,
+    statusBar,
+    workerScript: context.asAbsolutePath('dist/dbt_worker.py'),
+    onManifest: (root, path) => {
+      void manifests.load(root, path).then((loaded) => loaded && lsp.notifyManifest(root, path, false));
+    },
+    onParseOutcome: (root, error) => {
+      lsp.notifyParseError(root, error === null ? null : parseFailureOf(error, (rel) => existsSync(join(root, rel))));
+    },
+  });
+  const runnerHost = host;
+  subs.push({ dispose: () => void runnerHost.dispose() });
+
+  const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
+  const testTree = new TestTreeProvider(runnerHost.history, manifests);
+  const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  subs.push(
+    nodeTree,
+    testTree,
+    vscode.window.createTreeView('dbtConductor.invocations', { treeDataProvider: nodeTree, showCollapseAll: true }),
+    vscode.window.createTreeView('dbtConductor.testResults', { treeDataProvider: testTree, showCollapseAll: true }),
+    vscode.languages.registerCodeLensProvider(CODE_LENS_SELECTOR, codeLens),
+    runnerHost.onDidChange(() => {
+      nodeTree.refresh();
+      testTree.refresh();
+    }),
+    manifests.onDidChange(() => {
+      codeLens.refresh();
+      testTree.refresh();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('dbtConductor.codeLens')) codeLens.refresh();
+      if (Config.parseKeys.some((k) => e.affectsConfiguration(k))) for (const p of projects.list()) runnerHost.invalidate(p.root);
+    }),
+    ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, state: context.workspaceState, showOutput: () => output.show() }),
+  );
+
+  // Parsing for the language server and the code lens: on request of the
+  // server (files saved), when the target changes, and once per project
+  // when one of its files is first opened.
+  const parseArgs = (project: DbtProject) => () => buildArgs({ command: 'parse', ...commonOptions({ config, statusBar }, project, 'parse'), threads: undefined, extraArgs: [] });
+  const parsedOnOpen = new Set<string>();
+  const parseIfOpened = (editor: vscode.TextEditor | undefined) => {
+    const project = editor && projects.forUri(editor.document.uri);
+    if (!project || parsedOnOpen.has(project.root) || !config.parseOnOpen() || !isTrusted()) return;
+    parsedOnOpen.add(project.root);
+    runnerHost.parseSoon(project, parseArgs(project));
+  };
+  const parseIfUsed = (root: string) => {
+    const project = projects.get(root);
+    if (project && (runnerHost.hasRunner(root) || parsedOnOpen.has(root))) runnerHost.parseSoon(project, parseArgs(project));
+  };
+  subs.push(
+    lsp.onParseRequested((root) => parseIfUsed(root)),
+    projects.onDidChangeFiles(({ project }) => runnerHost.invalidate(project.root)),
+    statusBar.onDidChangeTarget((root) => {
+      runnerHost.invalidate(root);
+      parseIfUsed(root);
+    }),
+    vscode.window.onDidChangeActiveTextEditor(parseIfOpened),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => parseIfOpened(vscode.window.activeTextEditor)),
+  );
+
+  const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
+  const updateActiveContext = () => {
+    const editor = vscode.window.activeTextEditor;
+    setContext('dbtConductor.activeFileInProject', !!(editor && projects.forUri(editor.document.uri)));
+  };
+  subs.push(
+    projects.onDidChange(() => {
+      setContext('dbtConductor.hasProject', projects.list().length > 0);
+      updateActiveContext();
+    }),
+    vscode.window.onDidChangeActiveTextEditor(updateActiveContext),
+  );
+
+  // Everything below runs after activate() has returned.
+  lsp.start().catch((e: unknown) => output.error(`The dbt language server did not start: ${e instanceof Error ? e.message : String(e)}`));
+  const ready = projects
+    .discover()
+    .then(async (found) => {
+      // Manifests from the previous session (a file read, no Python): code lens and language features at once.
+      for (const p of found) {
+        const loaded = await manifests.load(p.root);
+        if (loaded) lsp.notifyManifest(p.root, loaded.path, true);
+      }
+      parseIfOpened(vscode.window.activeTextEditor);
+    })
+    .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
+
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, ready };
+}
+
+export async function deactivate(): Promise<void> {
+  // Stops the dbt workers (they would otherwise outlive the extension host until their idle timeout).
+  await host?.dispose();
+  host = undefined;
+}

@@ -1,0 +1,38 @@
+// What runner.ts needs from a backend (worker or CLI). Both answer with the
+// same InvocationResult shape; the runner guarantees one call at a time.
+import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
+
+export interface BackendRequest {
+  args: string[];
+  /** The worker's `parse` method: parse only if the cached manifest is stale. */
+  ensureParsed?: boolean;
+  /** Re-parse even if nothing looks changed (after ProjectRunner.invalidate()). */
+  forceParse?: boolean;
+}
+
+export interface BackendCall {
+  onEvent?: (event: RawDbtEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface Backend {
+  readonly kind: 'worker' | 'cli';
+  run(request: BackendRequest, call: BackendCall): Promise<InvocationResult>;
+  dispose(): Promise<void>;
+}
+
+/** The answer for an invocation cancelled before it started. */
+export function cancelledBeforeStart(command: string, backend: 'worker' | 'cli'): InvocationResult {
+  return {
+    command,
+    success: false,
+    exitCode: 2,
+    nodes: [],
+    output: { kind: 'none' },
+    exception: { type: 'Cancelled', message: 'Cancelled before it started.' },
+    elapsedSeconds: 0,
+    parsed: false,
+    cancelled: true,
+    backend,
+  };
+}

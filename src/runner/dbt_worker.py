@@ -1,0 +1,1020 @@
+#!/usr/bin/env python3
+"""dbt Conductor worker: one long-lived Python process per dbt project.
+
+Speaks JSON lines (src/dbt/protocol.ts is the contract): requests on stdin,
+messages on a private copy of the original stdout. dbt itself prints to
+stderr. Uses only dbt-core's public entry point `dbtRunner`; every other dbt
+import is guarded so that a new minor version degrades instead of breaking.
+
+    python dbt_worker.py --project-dir P --manifest-out FILE
+
+Supported: dbt-core >= 1.5 and < 2. Python 3.8+ syntax only.
+"""
+import argparse
+import datetime
+import decimal
+import json
+import os
+import queue
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+EXIT_FATAL = 3
+
+# Events dropped unless an invoke asks for verboseEvents: high volume, no
+# value for the UI (SQL text, connection and cache bookkeeping, tracking).
+NOISE_EVENTS = frozenset(
+    [
+        "SQLQuery",
+        "SQLQueryStatus",
+        "SQLCommit",
+        "ConnectionUsed",
+        "NewConnection",
+        "NewConnectionOpening",
+        "ConnectionReused",
+        "ConnectionClosed",
+        "ConnectionClosedInCleanup",
+        "ConnectionLeftOpen",
+        "ConnectionLeftOpenInCleanup",
+        "Rollback",
+        "RollbackFailed",
+        "CacheAction",
+        "CacheMiss",
+        "CacheDumpGraph",
+        "AddRelation",
+        "ListRelations",
+        "AdapterEventDebug",
+        "Formatting",
+        "SendingEvent",
+        "SendEventFailure",
+        "FlushEvents",
+        "FlushEventsFailure",
+        "TrackingInitializeFailure",
+        "ResourceReport",
+        "TimingInfoCollected",
+        "WritingInjectedSQLForNode",
+    ]
+)
+
+# Commands that must not be handed the cached manifest.
+NO_MANIFEST_COMMANDS = frozenset(["deps", "clean", "retry", "parse", "debug", "init"])
+# Commands after which the cached manifest is stale.
+INVALIDATING_COMMANDS = frozenset(["deps", "clean"])
+KNOWN_COMMANDS = frozenset(
+    [
+        "build", "clean", "clone", "compile", "debug", "deps", "docs", "init", "list", "ls",
+        "parse", "retry", "run", "run-operation", "seed", "show", "snapshot", "source", "test",
+    ]
+)
+# Arguments that change what a parse produces: part of the staleness key and
+# passed on to the re-parse.
+PARSE_ARGS = {
+    "--target": "--target", "-t": "--target", "--profile": "--profile", "--vars": "--vars",
+    "--profiles-dir": "--profiles-dir", "--project-dir": "--project-dir",
+}
+PARSE_ENV = ("DBT_TARGET", "DBT_PROFILE", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR",
+             "DBT_ENGINE_TARGET", "DBT_ENGINE_PROFILE", "DBT_ENGINE_PROFILES_DIR", "DBT_ENGINE_PROJECT_DIR")
+# Files dbt reads while parsing; other files (databases, logs) do not make a manifest stale.
+PARSED_SUFFIXES = (".sql", ".py", ".yml", ".yaml", ".csv", ".md", ".jinja", ".jinja2", ".j2", ".env", ".json")
+SKIP_DIRS = frozenset(["target", "logs", "node_modules", "__pycache__", "site-packages"])
+
+
+# ---------------------------------------------------------------- channel
+
+
+class Channel:
+    """Owns the protocol fd. Everything goes through one writer thread, so lines never interleave."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.q = queue.Queue()
+        self.broken = False
+        self.thread = threading.Thread(target=self._run, name="conductor-writer", daemon=True)
+        self.thread.start()
+
+    def send(self, message):
+        self.q.put(("msg", message))
+
+    def send_event(self, inv_id, msg):
+        # Conversion to dict happens on the writer thread to keep callbacks cheap.
+        self.q.put(("event", inv_id, msg))
+
+    def close(self, timeout=5.0):
+        self.q.put(None)
+        self.thread.join(timeout)
+
+    def _run(self):
+        while True:
+            item = self.q.get()
+            if item is None:
+                return
+            try:
+                if item[0] == "event":
+                    message = {"type": "event", "id": item[1], "event": event_to_dict(item[2])}
+                else:
+                    message = item[1]
+                line = scrub(json.dumps(message, default=json_default, ensure_ascii=False))
+                self._write((line + "\n").encode("utf-8", "replace"))
+            except Exception:  # a bad event must not stop the channel
+                sys.stderr.write("conductor-writer: " + traceback.format_exc())
+
+    def _write(self, data):
+        if self.broken:
+            return
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.fd, view)
+            except OSError:
+                self.broken = True  # the runner is gone; stdin EOF ends us
+                return
+            view = view[n:]
+
+
+def json_default(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value == value.to_integral_value() or abs(value) < 1e15 else str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return to_dict()
+        except Exception:
+            pass
+    return str(value)
+
+
+# ---------------------------------------------------------------- guarded dbt helpers
+
+_msg_to_dict = None
+_env_scrubber = None
+
+
+def load_event_helpers():
+    global _msg_to_dict, _env_scrubber
+    for module in ("dbt_common.events.functions", "dbt.events.functions"):
+        try:
+            mod = __import__(module, fromlist=["msg_to_dict"])
+            _msg_to_dict = getattr(mod, "msg_to_dict", None)
+            _env_scrubber = getattr(mod, "env_scrubber", None)
+            if _msg_to_dict is not None:
+                return
+        except Exception:
+            continue
+
+
+def event_to_dict(msg):
+    if _msg_to_dict is not None:
+        return _msg_to_dict(msg)
+    from google.protobuf.json_format import MessageToDict  # dbt's own conversion, minus its helper
+
+    return MessageToDict(msg, preserving_proto_field_name=True)
+
+
+def secret_values():
+    return [v for k, v in os.environ.items() if k.startswith("DBT_ENV_SECRET") and v.strip()]
+
+
+def scrub(text):
+    """Hide DBT_ENV_SECRET_* values, raw and in their JSON-escaped form."""
+    secrets = secret_values()
+    if not secrets:
+        return text
+    if _env_scrubber is not None:
+        text = _env_scrubber(text)
+    for s in secrets:
+        for form in (s, json.dumps(s, ensure_ascii=False)[1:-1]):
+            if form and form in text:
+                text = text.replace(form, "*****")
+    return text
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def command_of(args):
+    """The dbt subcommand in args ("source freshness", "docs generate", "run"), '' if none."""
+    for i, a in enumerate(args):
+        if a in KNOWN_COMMANDS:
+            if a in ("source", "docs") and i + 1 < len(args) and not args[i + 1].startswith("-"):
+                return a + " " + args[i + 1]
+            return a
+    return ""
+
+
+def parse_args_of(args):
+    """The parse-relevant options in args, normalised to [(--option, value)]."""
+    found = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name, value = a, None
+        if a.startswith("--") and "=" in a:
+            name, value = a.split("=", 1)
+        if name in PARSE_ARGS:
+            if value is None and i + 1 < len(args):
+                value = args[i + 1]
+                i += 1
+            if value is not None:
+                found.append((PARSE_ARGS[name], value))
+        i += 1
+    return found
+
+
+# ---------------------------------------------------------------- staleness
+
+
+def fingerprint_files(project_dir, profiles_dir):
+    """(path, mtime_ns, size) of every file dbt may read while parsing. Cheap: stat only."""
+    out = []
+    stack = [project_dir]
+    while stack:
+        d = stack.pop()
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name.startswith(".") or e.name in SKIP_DIRS:
+                        continue
+                    if os.path.exists(os.path.join(e.path, "pyvenv.cfg")):
+                        continue
+                    stack.append(e.path)
+                elif e.name.endswith(PARSED_SUFFIXES) or e.name == ".env":
+                    st = e.stat()
+                    out.append((e.path, st.st_mtime_ns, st.st_size))
+            except OSError:
+                continue
+    if profiles_dir:
+        p = os.path.join(profiles_dir, "profiles.yml")
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((p, -1, -1))
+    out.sort()
+    return out
+
+
+def profiles_dir_of(parse_args, project_dir):
+    for name, value in parse_args:
+        if name == "--profiles-dir":
+            return os.path.abspath(value)
+    env = os.environ.get("DBT_PROFILES_DIR") or os.environ.get("DBT_ENGINE_PROFILES_DIR")
+    if env:
+        return os.path.abspath(env)
+    if os.path.exists(os.path.join(project_dir, "profiles.yml")):
+        return project_dir
+    return os.path.join(os.path.expanduser("~"), ".dbt")
+
+
+def parse_key(parse_args):
+    return (tuple(parse_args), tuple((k, os.environ.get(k)) for k in PARSE_ENV))
+
+
+def env_vars_changed(manifest):
+    used = getattr(manifest, "env_vars", None) or {}
+    for name, value in used.items():
+        if os.environ.get(name) != value:
+            # dbt records "DBT_ENV_SECRET_*" and defaults with markers; any difference means re-parse.
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- slim manifest
+
+
+def plain(v):
+    """Enums and str subclasses -> str; containers copied; everything else as is (json_default handles the rest)."""
+    if v is None or isinstance(v, (bool, int, float)):
+        return v
+    if isinstance(v, str):
+        return str(v.value) if hasattr(v, "value") else str(v)
+    if isinstance(v, dict):
+        return {str(plain(k)): plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return [plain(x) for x in v]
+    if hasattr(v, "value") and not callable(v.value):
+        return plain(v.value)
+    to_dict = getattr(v, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return to_dict()
+        except Exception:
+            pass
+    return str(v)
+
+
+def _columns(obj):
+    cols = getattr(obj, "columns", None) or {}
+    return {
+        name: {
+            "name": getattr(c, "name", name),
+            "description": getattr(c, "description", ""),
+            "data_type": getattr(c, "data_type", None),
+        }
+        for name, c in cols.items()
+    }
+
+
+def _depends_on(obj):
+    dep = getattr(obj, "depends_on", None)
+    if dep is None:
+        return {"nodes": [], "macros": []}
+    return {"nodes": list(getattr(dep, "nodes", []) or []), "macros": list(getattr(dep, "macros", []) or [])}
+
+
+def attr(obj, name, default=None):
+    """getattr that also survives properties which raise (SeedNode.refs raises by design)."""
+    try:
+        return getattr(obj, name, default)
+    except Exception:
+        return default
+
+
+def _refs(node):
+    out = []
+    for r in attr(node, "refs") or []:
+        if isinstance(r, (list, tuple)):  # dbt < 1.5 style [package?, name]
+            out.append({"name": r[-1], "package": r[0] if len(r) > 1 else None, "version": None})
+        else:
+            out.append({"name": getattr(r, "name", None), "package": getattr(r, "package", None),
+                        "version": plain(getattr(r, "version", None))})
+    return out
+
+
+def slim_node(n):
+    config = getattr(n, "config", None)
+    cfg = {}
+    if config is not None:
+        for k in ("materialized", "enabled", "tags", "severity", "access"):
+            cfg[k] = plain(getattr(config, k, None))
+    tm = getattr(n, "test_metadata", None)
+    return {
+        "unique_id": n.unique_id,
+        "resource_type": plain(n.resource_type),
+        "name": n.name,
+        "package_name": n.package_name,
+        "path": getattr(n, "path", None),
+        "original_file_path": n.original_file_path,
+        "patch_path": getattr(n, "patch_path", None),
+        "description": getattr(n, "description", ""),
+        "config": cfg,
+        "tags": list(getattr(n, "tags", []) or []),
+        "depends_on": _depends_on(n),
+        "refs": _refs(n),
+        "sources": [list(s) for s in (attr(n, "sources") or [])],
+        "columns": _columns(n),
+        "version": plain(getattr(n, "version", None)),
+        "latest_version": plain(getattr(n, "latest_version", None)),
+        "access": plain(getattr(n, "access", None)),
+        "relation_name": getattr(n, "relation_name", None),
+        "database": getattr(n, "database", None),
+        "schema": getattr(n, "schema", None),
+        "alias": getattr(n, "alias", None),
+        "test_metadata": {"name": tm.name, "kwargs": plain(tm.kwargs)} if tm is not None else None,
+        "attached_node": getattr(n, "attached_node", None),
+        "column_name": getattr(n, "column_name", None),
+    }
+
+
+def slim_source(s):
+    return {
+        "unique_id": s.unique_id,
+        "resource_type": plain(s.resource_type),
+        "name": s.name,
+        "source_name": s.source_name,
+        "package_name": s.package_name,
+        "description": getattr(s, "description", ""),
+        "loader": getattr(s, "loader", ""),
+        "identifier": getattr(s, "identifier", None),
+        "relation_name": getattr(s, "relation_name", None),
+        "columns": _columns(s),
+        "original_file_path": s.original_file_path,
+        "loaded_at_field": getattr(s, "loaded_at_field", None),
+        "freshness": plain(getattr(s, "freshness", None)),
+    }
+
+
+def slim_macro(m):
+    args = []
+    for a in getattr(m, "arguments", None) or []:
+        args.append({"name": getattr(a, "name", None), "type": getattr(a, "type", None),
+                     "description": getattr(a, "description", "")})
+    return {
+        "unique_id": m.unique_id,
+        "resource_type": "macro",
+        "name": m.name,
+        "package_name": m.package_name,
+        "original_file_path": m.original_file_path,
+        "description": getattr(m, "description", ""),
+        "arguments": args,
+    }
+
+
+def slim_doc(d):
+    return {
+        "unique_id": d.unique_id,
+        "resource_type": "doc",
+        "name": d.name,
+        "package_name": d.package_name,
+        "original_file_path": d.original_file_path,
+        "block_contents": getattr(d, "block_contents", ""),
+    }
+
+
+def slim_other(o):
+    model = getattr(o, "model", None)
+    return {
+        "unique_id": o.unique_id,
+        "resource_type": plain(getattr(o, "resource_type", None)),
+        "name": o.name,
+        "package_name": getattr(o, "package_name", None),
+        "original_file_path": getattr(o, "original_file_path", None),
+        "depends_on": _depends_on(o),
+        "description": getattr(o, "description", ""),
+        "model": model if isinstance(model, str) or model is None else plain(model),
+    }
+
+
+def parent_child_maps(manifest):
+    try:
+        manifest.build_parent_and_child_maps()
+        return dict(manifest.parent_map), dict(manifest.child_map)
+    except Exception:
+        parents = {}
+        for coll in (manifest.nodes, getattr(manifest, "exposures", {}), getattr(manifest, "unit_tests", {}) or {}):
+            for uid, n in coll.items():
+                parents[uid] = _depends_on(n)["nodes"]
+        for uid in manifest.sources:
+            parents.setdefault(uid, [])
+        children = {uid: [] for uid in parents}
+        for uid, ps in parents.items():
+            for p in ps:
+                children.setdefault(p, []).append(uid)
+        return parents, children
+
+
+def slim_manifest(manifest):
+    def each(name, fn):
+        return {uid: fn(x) for uid, x in (getattr(manifest, name, None) or {}).items()}
+
+    try:
+        metadata = manifest.metadata.to_dict(omit_none=True)
+    except Exception:
+        metadata = {}
+    metadata["dbt_conductor_slim"] = True
+    disabled = {}
+    for uid, items in (getattr(manifest, "disabled", None) or {}).items():
+        disabled[uid] = [slim_node(x) if hasattr(x, "original_file_path") else plain(x) for x in items]
+    parent_map, child_map = parent_child_maps(manifest)
+    return {
+        "metadata": metadata,
+        "nodes": each("nodes", slim_node),
+        "sources": each("sources", slim_source),
+        "macros": each("macros", slim_macro),
+        "docs": each("docs", slim_doc),
+        "exposures": each("exposures", slim_other),
+        "semantic_models": each("semantic_models", slim_other),
+        "unit_tests": each("unit_tests", slim_other),
+        "disabled": disabled,
+        "selectors": plain(getattr(manifest, "selectors", None) or {}),
+        "parent_map": parent_map,
+        "child_map": child_map,
+    }
+
+
+def write_atomically(path, data):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, default=json_default, ensure_ascii=False, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; it is an artifact like target/manifest.json
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- results
+
+
+def iso(dt):
+    if dt is None:
+        return None
+    if isinstance(dt, datetime.datetime):
+        s = dt.isoformat()
+        return s if dt.tzinfo is not None else s + "Z"
+    return str(dt)
+
+
+def status_str(s):
+    return str(getattr(s, "value", s)) if s is not None else ""
+
+
+def node_result(r, with_code):
+    node = getattr(r, "node", None)
+    uid = getattr(node, "unique_id", None) or getattr(r, "unique_id", "") or ""
+    timing = []
+    for t in getattr(r, "timing", None) or []:
+        timing.append({"name": getattr(t, "name", ""), "startedAt": iso(getattr(t, "started_at", None)),
+                       "completedAt": iso(getattr(t, "completed_at", None))})
+    message = getattr(r, "message", None)
+    if message is None and getattr(r, "error", None) is not None:
+        message = str(r.error)
+    out = {
+        "uniqueId": uid,
+        "resourceType": plain(getattr(node, "resource_type", None)) or (uid.split(".")[0] if uid else ""),
+        "name": getattr(node, "name", None) or (uid.split(".")[-1] if uid else ""),
+        "status": status_str(getattr(r, "status", None)),
+        "message": None if message is None else str(message),
+        "executionTime": float(getattr(r, "execution_time", 0) or 0),
+        "failures": getattr(r, "failures", None),
+        "timing": timing,
+        "adapterResponse": plain(getattr(r, "adapter_response", None) or {}),
+    }
+    if node is not None:
+        out["originalFilePath"] = getattr(node, "original_file_path", None)
+        out["relationName"] = getattr(node, "relation_name", None)
+        if with_code:
+            out["compiledCode"] = getattr(node, "compiled_code", None)
+    return out
+
+
+def cell(v):
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if v == v and v not in (float("inf"), float("-inf")) else str(v)
+    if isinstance(v, decimal.Decimal):
+        return float(v) if v.is_finite() else str(v)
+    if isinstance(v, (datetime.datetime, datetime.date, datetime.time)):
+        return v.isoformat()
+    if isinstance(v, datetime.timedelta):
+        return v.total_seconds()
+    return str(v)
+
+
+def manifest_summary(m):
+    counts = {"model": 0, "test": 0, "seed": 0, "snapshot": 0}
+    for n in m.nodes.values():
+        rt = status_str(n.resource_type)
+        if rt in counts:
+            counts[rt] += 1
+    return {
+        "nodes": len(m.nodes), "models": counts["model"], "tests": counts["test"], "seeds": counts["seed"],
+        "snapshots": counts["snapshot"], "sources": len(m.sources), "macros": len(m.macros),
+        "exposures": len(getattr(m, "exposures", {}) or {}), "unitTests": len(getattr(m, "unit_tests", {}) or {}),
+    }
+
+
+def command_output(command, result, success):
+    if result is None:
+        if command == "debug":
+            return {"kind": "debug", "ok": bool(success)}
+        return {"kind": "none"}
+    results = getattr(result, "results", None) or []
+    if command == "parse" and hasattr(result, "nodes"):
+        return {"kind": "parse", "summary": manifest_summary(result)}
+    if command in ("list", "ls"):
+        return {"kind": "list", "items": [str(x) for x in result]}
+    if command == "debug":
+        return {"kind": "debug", "ok": bool(result)}
+    if command == "show":
+        tables = []
+        for r in results:
+            t = getattr(r, "agate_table", None)
+            if t is None:
+                continue
+            tables.append({
+                "uniqueId": getattr(getattr(r, "node", None), "unique_id", ""),
+                "columns": [str(c) for c in t.column_names],
+                "rows": [[cell(v) for v in row] for row in t.rows],
+            })
+        return {"kind": "show", "tables": tables}
+    if command == "compile":
+        nodes = []
+        for r in results:
+            node = getattr(r, "node", None)
+            code = getattr(node, "compiled_code", None)
+            if node is not None and code is not None:
+                nodes.append({"uniqueId": node.unique_id, "compiledCode": code})
+        return {"kind": "compile", "nodes": nodes}
+    if command == "source freshness":
+        sources = []
+        for r in results:
+            node = getattr(r, "node", None)
+            message = getattr(r, "message", None) or getattr(r, "error", None)
+            age = getattr(r, "age", None)
+            sources.append({
+                "uniqueId": getattr(node, "unique_id", None) or getattr(r, "unique_id", ""),
+                "status": status_str(getattr(r, "status", None)),
+                "maxLoadedAt": iso(getattr(r, "max_loaded_at", None)),
+                "snapshottedAt": iso(getattr(r, "snapshotted_at", None)),
+                "ageSeconds": float(age) if age is not None else None,
+                "message": None if message is None else str(message),
+            })
+        return {"kind": "freshness", "sources": sources}
+    if command == "docs generate":
+        return {"kind": "docs", "catalogNodes": len(getattr(result, "nodes", {}) or {}),
+                "catalogSources": len(getattr(result, "sources", {}) or {})}
+    return {"kind": "none"}
+
+
+# ---------------------------------------------------------------- the worker
+
+
+class Worker:
+    def __init__(self, channel, project_dir, manifest_out, dbt_runner_cls):
+        self.channel = channel
+        self.project_dir = project_dir
+        self.manifest_out = manifest_out
+        self.dbtRunner = dbt_runner_cls
+        self.requests = queue.Queue()
+        self.lock = threading.Lock()
+        self.running_id = None  # id of the invoke running on the main thread
+        self.interrupt_armed = False  # SIGINT raises KeyboardInterrupt only while True
+        self.cancel_requested = set()
+        self.manifest = None
+        self.manifest_key = None  # (files fingerprint, parse args key) the manifest was parsed with
+        self.invocations = 0
+
+    # -- reader thread
+
+    def read_stdin(self):
+        stdin = sys.stdin.buffer
+        while True:
+            try:
+                line = stdin.readline()
+            except Exception:
+                line = b""
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                req = json.loads(line.decode("utf-8", "replace"))
+                if not isinstance(req, dict) or not isinstance(req.get("method"), str):
+                    raise ValueError("a request is an object with a string 'method'")
+            except Exception as e:
+                self.channel.send({"type": "error", "id": None,
+                                   "error": {"type": "BadRequest", "message": "Unreadable request: %s" % e}})
+                continue
+            if req["method"] == "cancel":
+                self.cancel(str((req.get("params") or {}).get("id")))
+            else:
+                self.requests.put(req)
+        # EOF: the runner is gone. Stop what runs, then exit; a watchdog makes sure we do.
+        with self.lock:
+            if self.running_id is not None:
+                self.cancel_requested.add(self.running_id)
+                self._interrupt_main()
+        self.requests.put(None)
+        watchdog = threading.Timer(15.0, lambda: os._exit(0))
+        watchdog.daemon = True
+        watchdog.start()
+
+    def cancel(self, inv_id):
+        with self.lock:
+            self.cancel_requested.add(inv_id)
+            if self.running_id == inv_id and self.interrupt_armed:
+                self._interrupt_main()
+
+    @staticmethod
+    def _interrupt_main():
+        if os.name == "nt":
+            import _thread
+
+            _thread.interrupt_main()
+        else:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_sigint(self, signum, frame):
+        if self.interrupt_armed:
+            raise KeyboardInterrupt()
+        # Not inside an invoke: ignore (a late cancel must not kill the worker).
+
+    # -- main thread
+
+    def serve(self):
+        while True:
+            req = self.requests.get()
+            if req is None:
+                return
+            method = req.get("method")
+            req_id = req.get("id")
+            try:
+                params = req.get("params") or {}
+                if method == "invoke":
+                    self.handle_invoke(req_id, [str(a) for a in params.get("args") or []], params.get("kwargs") or {},
+                                       bool(params.get("verboseEvents")), bool(params.get("forceParse")))
+                elif method == "parse":
+                    self.handle_parse(req_id, [str(a) for a in params.get("args") or []], bool(params.get("force")))
+                elif method == "status":
+                    self.channel.send({"type": "status", "id": req_id, "rssBytes": rss_bytes(),
+                                       "invocations": self.invocations, "manifestLoaded": self.manifest is not None})
+                elif method == "shutdown":
+                    return
+                else:
+                    self.channel.send({"type": "error", "id": req_id,
+                                       "error": {"type": "BadRequest", "message": "Unknown method %r" % method}})
+            except BaseException as e:  # our own bug or a stray interrupt: report, keep serving
+                with self.lock:
+                    self.interrupt_armed = False
+                    self.running_id = None
+                self.channel.send({"type": "error", "id": req_id, "error": {
+                    "type": "WorkerInternalError",
+                    "message": "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc(limit=8))}})
+
+    def callbacks(self, inv_id, verbose):
+        send = self.channel.send_event
+
+        def on_event(msg):
+            try:
+                if verbose or msg.info.name not in NOISE_EVENTS:
+                    send(inv_id, msg)
+            except Exception:  # never raise into dbt (it would fail the node); KeyboardInterrupt passes
+                pass
+
+        return [on_event]
+
+    def is_stale(self, key):
+        if self.manifest is None or self.manifest_key is None:
+            return True
+        if env_vars_changed(self.manifest):
+            return True
+        return key != self.manifest_key
+
+    def current_key(self, args):
+        pargs = parse_args_of(args)
+        files = fingerprint_files(self.project_dir, profiles_dir_of(pargs, self.project_dir))
+        return pargs, (files, parse_key(pargs))
+
+    def run_dbt(self, inv_id, args, kwargs, verbose, manifest):
+        """One dbtRunner.invoke on this (main) thread, interruptible by cancel."""
+        runner = self.dbtRunner(manifest=manifest, callbacks=self.callbacks(inv_id, verbose))
+        with self.lock:
+            if inv_id in self.cancel_requested:
+                raise KeyboardInterrupt()
+            self.interrupt_armed = True
+        try:
+            return runner.invoke(list(args), **kwargs)
+        finally:
+            with self.lock:
+                self.interrupt_armed = False
+
+    def remember_manifest(self, inv_id, manifest, key):
+        self.manifest = manifest
+        self.manifest_key = key
+        try:
+            write_atomically(self.manifest_out, slim_manifest(manifest))
+            self.channel.send({"type": "manifest", "id": inv_id, "path": self.manifest_out,
+                               "nodeCount": len(manifest.nodes)})
+        except Exception as e:
+            self.channel.send({"type": "error", "id": None, "error": {
+                "type": "ManifestWriteFailed", "message": "Could not write %s: %s" % (self.manifest_out, e)}})
+
+    def handle_parse(self, inv_id, args, force):
+        """Parse only when needed; answer with the parse summary either way."""
+        if force or self.is_stale(self.current_key(args)[1]):
+            self.handle_invoke(inv_id, ["parse"] + args, {}, False, True)
+            return
+        started = time.monotonic()
+        with self.lock:
+            self.cancel_requested.discard(inv_id)
+        out = self.build_result("parse", _Answer(True, self.manifest), False, False, started)
+        self.channel.send({"type": "result", "id": inv_id, "result": out})
+
+    def handle_invoke(self, inv_id, args, kwargs, verbose, force_parse=False):
+        started = time.monotonic()
+        command = command_of(args)
+        parsed = False
+        res = None
+        with self.lock:
+            self.running_id = inv_id
+        try:
+            self.invocations += 1
+            if command in NO_MANIFEST_COMMANDS or not command:
+                key = self.current_key(args)[1] if command == "parse" else None
+                res = self.run_dbt(inv_id, args, kwargs, verbose, None)
+                parsed = command in ("parse", "retry")
+                if command == "parse":
+                    if res.success and res.result is not None:
+                        self.remember_manifest(inv_id, res.result, key)
+                    else:
+                        self.manifest = None
+            else:
+                pargs, key = self.current_key(args)
+                if force_parse or self.is_stale(key):
+                    self.manifest = None
+                    parsed = True
+                    pres = self.run_dbt(inv_id, ["parse"] + [x for pair in pargs for x in pair], {}, verbose, None)
+                    if not (pres.success and pres.result is not None):
+                        res = pres  # the parse failure is this invocation's answer
+                    else:
+                        self.remember_manifest(inv_id, pres.result, key)
+                if res is None:
+                    res = self.run_dbt(inv_id, args, kwargs, verbose, self.manifest)
+            if command in INVALIDATING_COMMANDS:
+                self.manifest = None
+        except KeyboardInterrupt as e:
+            res = _Interrupted(e)
+        finally:
+            with self.lock:
+                self.running_id = None
+                was_cancelled = inv_id in self.cancel_requested
+                self.cancel_requested.discard(inv_id)
+            release_database_locks()
+        self.channel.send({"type": "result", "id": inv_id,
+                           "result": self.build_result(command, res, parsed, was_cancelled, started)})
+
+    def build_result(self, command, res, parsed, was_cancelled, started):
+        exc = getattr(res, "exception", None)
+        success = bool(res.success)
+        exit_code = 0 if success else (2 if exc is not None else 1)
+        result = res.result
+        with_code = command in ("compile", "run", "build", "test")
+        nodes = []
+        if not isinstance(result, (list, bool)) and result is not None and not hasattr(result, "nodes"):
+            nodes = [node_result(r, with_code) for r in (getattr(result, "results", None) or [])]
+        out = {
+            "command": command,
+            "success": success,
+            "exitCode": exit_code,
+            "nodes": nodes,
+            "output": command_output(command, result, success),
+            "elapsedSeconds": round(time.monotonic() - started, 4),
+            "parsed": parsed,
+            "cancelled": bool(was_cancelled and isinstance(exc, KeyboardInterrupt)),
+            "backend": "worker",
+        }
+        if self.manifest is not None and os.path.exists(self.manifest_out):
+            out["manifestPath"] = self.manifest_out
+        if exc is not None:
+            message = str(exc)
+            if isinstance(exc, KeyboardInterrupt) and not message:
+                message = "Cancelled" if was_cancelled else "Interrupted"
+            out["exception"] = {"type": type(exc).__name__, "message": message}
+        return out
+
+
+class _Answer:
+    """Shaped like dbtRunnerResult, for answers that did not come from dbt.invoke."""
+
+    def __init__(self, success, result=None, exception=None):
+        self.success = success
+        self.result = result
+        self.exception = exception
+
+
+def _Interrupted(exc):
+    """The interrupt landed outside dbt's own handling (e.g. between the parse and the run)."""
+    return _Answer(False, None, exc)
+
+
+def release_database_locks():
+    """Hold no database file between invocations.
+
+    dbt-duckdb keeps its DuckDB handle in a class-level environment; with
+    keep_open: true (the default since 1.9.2) that handle, and the file's
+    write lock, would live as long as this process. close_all_connections()
+    is the adapter's own exit hook; we call it after every invocation, which
+    matches what a fresh CLI process would do.
+    """
+    mod = sys.modules.get("dbt.adapters.duckdb.connections")
+    if mod is None:
+        return
+    try:
+        mgr = mod.DuckDBConnectionManager
+        env = getattr(mgr, "_ENV", None)
+        if env is not None and hasattr(env, "close"):
+            env.close()
+        mgr.close_all_connections()
+    except Exception:
+        sys.stderr.write("conductor: could not release DuckDB: " + traceback.format_exc())
+
+
+def rss_bytes():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except Exception:
+        try:
+            import resource
+
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # peak, KiB (bytes on macOS)
+            return rss if sys.platform == "darwin" else rss * 1024
+        except Exception:
+            return 0
+
+
+def version_tuple(text):
+    parts = []
+    for p in text.split(".")[:3]:
+        digits = ""
+        for ch in p:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits or 0))
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def installed_adapters():
+    try:
+        from importlib import metadata
+    except ImportError:
+        return []
+    not_adapters = {"core", "common", "adapters", "extractor", "protos", "semantic-interfaces", "postgres-common"}
+    names = set()
+    for dist in metadata.distributions():
+        name = (dist.metadata.get("Name") or "").lower().replace("_", "-")
+        if name.startswith("dbt-") and name[4:] not in not_adapters:
+            names.add(name[4:])
+    return sorted(names)
+
+
+def fatal(channel, kind, message):
+    channel.send({"type": "error", "id": None, "error": {"type": kind, "message": message}})
+    channel.close()
+    os._exit(EXIT_FATAL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="dbt Conductor worker")
+    parser.add_argument("--project-dir", required=True)
+    parser.add_argument("--manifest-out", required=True)
+    opts = parser.parse_args()
+
+    # The protocol gets its own copy of stdout; fd 1 and sys.stdout go to stderr, where dbt may print.
+    channel = Channel(os.dup(1))
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    # Anonymous usage tracking costs a network round trip per invoke.
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DBT_USE_COLORS", "false")
+
+    project_dir = os.path.abspath(opts.project_dir)
+    if not os.path.isfile(os.path.join(project_dir, "dbt_project.yml")):
+        fatal(channel, "ProjectMissing", "No dbt_project.yml in %s." % project_dir)
+    os.chdir(project_dir)
+
+    try:
+        try:
+            from importlib import metadata
+
+            version = metadata.version("dbt-core")
+        except Exception:
+            from dbt.version import __version__ as version  # type: ignore
+    except Exception:
+        fatal(channel, "DbtNotInstalled",
+              "dbt-core is not installed in %s. Install it with: %s -m pip install dbt-core dbt-<adapter>"
+              % (sys.executable, sys.executable))
+    v = version_tuple(version)
+    if v < (1, 5, 0) or v >= (2, 0, 0):
+        fatal(channel, "DbtVersionUnsupported",
+              "dbt-core %s is not supported by the worker (needs >=1.5,<2); %s"
+              % (version, "dbt 2.x has no callbacks or manifest reuse: use the CLI backend."
+                 if v >= (2, 0, 0) else "upgrade with: %s -m pip install -U 'dbt-core>=1.5,<2'" % sys.executable))
+    try:
+        from dbt.cli.main import dbtRunner
+    except Exception as e:
+        fatal(channel, "DbtNotInstalled", "dbt-core %s is installed but cannot be imported in %s: %s: %s"
+              % (version, sys.executable, type(e).__name__, e))
+    load_event_helpers()
+
+    worker = Worker(channel, project_dir, os.path.abspath(opts.manifest_out), dbtRunner)
+    signal.signal(signal.SIGINT, worker.on_sigint)
+    reader = threading.Thread(target=worker.read_stdin, name="conductor-reader", daemon=True)
+    channel.send({"type": "ready", "pid": os.getpid(), "python": sys.executable, "dbtVersion": version,
+                  "adapters": installed_adapters()})
+    reader.start()
+    worker.serve()
+    channel.close()
+    sys.stderr.flush()
+    os._exit(0)  # dbt may leave non-daemon threads; nothing else needs to run
+
+
+if __name__ == "__main__":
+    main()

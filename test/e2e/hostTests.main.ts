@@ -1,0 +1,130 @@
+// Runs the extension-host mocha suite (out/test/suite/index.js, whose run()
+// is also what @vscode/test-electron loads on desktop VS Code) inside a real
+// VS Code workbench served by code-server, with the extension under
+// development, real Python and dbt, on a temp copy of the jaffle fixture.
+//
+//   node out/test/e2e/hostTests.main.js
+//
+// The workbench takes the extension and the tests module through its
+// `payload` URL parameter and reports the end through codeAutomationExit
+// (0 pass, 1 fail). run() also writes a JSON result to the file named by
+// DBT_CONDUCTOR_TEST_RESULT (code-server's extension host inherits its env).
+// Exit code: 0 only when both say the suite passed.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import type { ConsoleMessage, Page } from 'playwright-core';
+import { launchBrowser } from './lib/browser';
+import { startCodeServer } from './lib/codeServer';
+import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
+import { copyWorkspace } from './lib/workspace';
+
+const TIMEOUT_MS = Number(process.env.E2E_HOST_TIMEOUT_MS ?? 15 * 60_000);
+
+interface SuiteResult {
+  passes?: number;
+  failures?: number;
+  tests?: number;
+  failed?: { title: string; error: string }[];
+}
+
+// "<passed> <failed>" for scripts/test.sh's total.
+function writeCounts(passed: number, failed: number): void {
+  mkdirSync(join(repoRoot(), 'out/results'), { recursive: true });
+  writeFileSync(join(repoRoot(), 'out/results/host.counts'), `${passed} ${failed}\n`);
+}
+
+async function main(): Promise<number> {
+  writeCounts(0, 1); // until the suite reports otherwise
+  const extensionDir = process.env.E2E_EXTENSION_DIR ?? repoRoot();
+  const testsModule = process.env.E2E_TESTS_MODULE ?? join(extensionDir, 'out/test/suite/index.js');
+  for (const [what, file] of [
+    ['the extension bundle', join(extensionDir, JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8')).main as string)],
+    ['the bundled suite', testsModule],
+  ]) {
+    if (!existsSync(file) && !existsSync(`${file}.js`)) {
+      console.error(`hostTests: ${what} is missing (${file}); build first: node scripts/build.mjs`);
+      return 2;
+    }
+  }
+  const workspace = copyWorkspace(process.env.E2E_FIXTURE ?? join(repoRoot(), 'test/fixtures/jaffle'));
+  const resultFile = join(workspace.tmp, 'suite-result.json');
+  const server = await startCodeServer({
+    folder: workspace.dir,
+    settings: { 'dbtConductor.pythonPath': pythonPath() },
+    env: { ...workspace.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath() },
+  });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    let report!: (code: number) => void;
+    const exitCode = new Promise<number>((resolve) => (report = resolve));
+    // The workbench calls this when the tests end (0 pass, 1 fail).
+    await page.exposeFunction('codeAutomationExit', (code: number) => report(code));
+    const pending = new Set<Promise<void>>();
+    page.on('console', (msg) => {
+      const p = formatConsole(msg).then((text) => void (text && console.log(`[workbench] ${text}`)));
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    });
+    page.on('pageerror', (err) => console.log(`[page error] ${err.message}`));
+    const url = server.workbenchUrl({ devExtension: extensionDir, testsModule });
+    console.log(`hostTests: ${url}`);
+    await page.goto(url);
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TIMEOUT_MS).unref());
+    const code = await Promise.race([exitCode, timer]);
+    if (code === 'timeout') {
+      await screenshotOnFailure(page, 'host-tests-timeout');
+      console.error(`hostTests: no result within ${TIMEOUT_MS / 1000} s (code-server log: ${server.logFile})`);
+      return 1;
+    }
+    await Promise.all(pending); // print mocha's last lines before the verdict
+    const result = readResult(resultFile);
+    console.log(`hostTests: workbench exit code ${code}; result file: ${JSON.stringify(result)}`);
+    if (result) writeCounts(result.passes ?? 0, Math.max(result.failures ?? 0, code === 0 ? 0 : 1));
+    if (code !== 0) return 1;
+    if (!result) {
+      console.error(`hostTests: run() wrote no result to DBT_CONDUCTOR_TEST_RESULT (${resultFile})`);
+      return 1;
+    }
+    if ((result.failures ?? 1) !== 0 || (result.passes ?? 0) === 0) return 1;
+    return 0;
+  } finally {
+    await browser.close();
+    await server.stop();
+    workspace.remove();
+  }
+}
+
+function readResult(file: string): SuiteResult | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
+  } catch {
+    return undefined;
+  }
+}
+
+// The workbench logs extension-host console output (mocha's reporter) as
+// ('%c INFO', 'color: ...', format, ...args): drop the styling, apply the format.
+async function formatConsole(msg: ConsoleMessage): Promise<string> {
+  const args = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '?') as Promise<unknown>));
+  if (typeof args[0] === 'string' && args[0].startsWith('%c')) {
+    const level = args[0].slice(2).trim();
+    const text = format(...args.slice(2)).trimEnd();
+    return level === 'INFO' ? text : `${level} ${text}`;
+  }
+  return args.length > 0 ? format(...args).trimEnd() : msg.text();
+}
+
+async function screenshotOnFailure(page: Page, name: string): Promise<void> {
+  mkdirSync(artifactsDir(), { recursive: true });
+  await page.screenshot({ path: join(artifactsDir(), `${name}.png`) }).catch(() => undefined);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,168 @@
+// Driving the VS Code workbench as a user: palette, quick open, views,
+// panels, notifications. Selectors are VS Code 1.100's DOM (code-server
+// 4.100.x). Every wait is bounded by the page's default timeout or an
+// explicit one.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { artifactsDir } from './paths';
+
+export interface TreeRow {
+  /** Accessible label: the item's label and description. */
+  text: string;
+  /** 1 for top-level items. */
+  level: number;
+  /** Codicon id of the item's icon ("pass", "error", "sync~spin", ...). */
+  icon: string;
+}
+
+/** The first top-level row and the rows under it (the newest invocation). */
+export function firstGroup(rows: TreeRow[]): TreeRow[] {
+  const start = rows.findIndex((r) => r.level === 1);
+  if (start < 0) return [];
+  const end = rows.findIndex((r, i) => i > start && r.level === 1);
+  return rows.slice(start, end < 0 ? undefined : end);
+}
+
+/** Non-breaking spaces (the editor renders spaces as U+00A0) -> spaces. */
+export const normalise = (s: string): string => s.replace(/\u00a0/g, ' ');
+
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  /** Loads the workbench and waits for it and the Explorer to show. */
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  }
+
+  /** Waits for a view container's icon in the activity bar (the extension has loaded). */
+  async waitForActivityIcon(title: string, timeoutMs = 60_000): Promise<Locator> {
+    const icon = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first();
+    await icon.waitFor({ timeout: timeoutMs });
+    return icon;
+  }
+
+  /**
+   * Runs a command from the palette (F1) by its full label ("dbt: Build").
+   * Right after start-up the palette may not know the extension's commands
+   * yet, so it retries (bounded) until the label is listed.
+   */
+  async runCommand(label: string, timeoutMs = 30_000): Promise<void> {
+    const page = this.page;
+    await poll(
+      `"${label}" in the command palette`,
+      async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 5000 });
+        await input.fill(`>${label}`);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+        await row.waitFor({ timeout: 3000 });
+        // The best match is first; make sure it is exactly ours, not a longer one.
+        const first = normalise((await page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label')) ?? '');
+        if (!first.startsWith(label)) return false;
+        await page.keyboard.press('Enter');
+        return true;
+      },
+      timeoutMs,
+      500,
+    );
+  }
+
+  /** Opens a workspace file through quick open (Ctrl+P) and waits for its tab. */
+  async openFile(relPath: string): Promise<void> {
+    const page = this.page;
+    const name = relPath.split('/').pop() ?? relPath;
+    await poll(
+      `${relPath} to open`,
+      async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 5000 });
+        await input.fill(relPath);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5000 });
+        await page.keyboard.press('Enter');
+        await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: 5000 });
+        return true;
+      },
+      30_000,
+      500,
+    );
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+  }
+
+  /** The visible text of the active editor. */
+  async editorText(): Promise<string> {
+    return normalise(await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText());
+  }
+
+  /** The text shown in the panel's editor (the Output view). */
+  async panelText(): Promise<string> {
+    const lines = this.page.locator('.part.panel .view-lines');
+    if ((await lines.count()) === 0) return '';
+    return normalise((await lines.allInnerTexts()).join('\n'));
+  }
+
+  /** A view's pane in the side bar, by its title ("Invocations"). */
+  pane(title: string): Locator {
+    return this.page.locator('.pane', { has: this.page.locator(`.pane-header[aria-label^="${title}"]`) });
+  }
+
+  /** The visible rows of a view pane's tree, top to bottom. */
+  async treeRows(title: string): Promise<TreeRow[]> {
+    const rows = this.pane(title).locator('.monaco-list-row');
+    const raw = await rows.evaluateAll((els) =>
+      els.map((e) => ({
+        text: e.getAttribute('aria-label') ?? e.textContent ?? '',
+        level: Number(e.getAttribute('aria-level') ?? '1'),
+        icon: /codicon-([\w~-]+)/.exec(e.querySelector('.custom-view-tree-node-item-icon')?.className ?? '')?.[1] ?? '',
+      })),
+    );
+    return raw.map((r) => ({ ...r, text: normalise(r.text) }));
+  }
+
+  /** Rows of the Problems panel (it must be open). */
+  async problems(): Promise<string[]> {
+    const rows = this.page.locator('.markers-panel .monaco-list-row');
+    return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).map(normalise);
+  }
+
+  /** Visible notification toasts: their text. */
+  async notifications(): Promise<string[]> {
+    return (await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map(normalise);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(artifactsDir(), { recursive: true });
+    const file = join(artifactsDir(), `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}

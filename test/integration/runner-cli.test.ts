@@ -1,0 +1,95 @@
+// The CLI fallback (`dbt ... --log-format json`) answers in the same shape as
+// the worker: same node ids and statuses for the same build, outputs for ls,
+// show and compile, and cancel through SIGINT.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { InvocationResult } from '../../src/dbt/protocol';
+import type { ProjectRunner } from '../../src/runner/api';
+import { copyProject, makeRunner, record, statuses, type TempProject } from './runnerHelpers';
+
+const T = { timeout: 300_000 };
+
+void describe('CLI backend against the worker on jaffle (dbt 1.12)', () => {
+  let cliProject: TempProject;
+  let workerProject: TempProject;
+  let cli: ProjectRunner;
+  let worker: ProjectRunner;
+
+  before(async () => {
+    cliProject = await copyProject('jaffle');
+    workerProject = await copyProject('jaffle');
+    cli = makeRunner(cliProject, { backend: 'cli' });
+    worker = makeRunner(workerProject, { backend: 'worker' });
+  });
+
+  after(async () => {
+    await Promise.all([cli.dispose(), worker.dispose()]);
+    await cliProject.cleanup();
+    await workerProject.cleanup();
+  });
+
+  void it('seed + build give the same node ids, statuses and exit codes', T, async () => {
+    const results: Record<string, InvocationResult> = {};
+    for (const [name, runner] of [['cli', cli], ['worker', worker]] as const) {
+      const seed = await runner.invoke({ args: ['seed'] });
+      assert.equal(seed.exitCode, 0, `${name} seed: ${JSON.stringify(seed.exception)}`);
+      const build = await record(runner, ['build']);
+      results[name] = build.result;
+      assert.ok(build.names.includes('NodeStart') && build.names.includes('NodeFinished'), `${name} streams node events`);
+      assert.ok(!build.names.includes('SQLQuery'), `${name} drops noise events`);
+    }
+    const { cli: c, worker: w } = results;
+    assert.equal(c.backend, 'cli');
+    assert.equal(w.backend, 'worker');
+    assert.equal(c.exitCode, 1);
+    assert.equal(c.exitCode, w.exitCode);
+    assert.equal(c.success, w.success);
+    assert.equal(c.command, w.command);
+    assert.deepEqual(statuses(c), statuses(w));
+    assert.ok(c.nodes.length >= 20);
+    const shape = (r: InvocationResult) => r.nodes.map((n) => Object.keys(n).filter((k) => !['originalFilePath', 'compiledCode'].includes(k)).sort().join(','));
+    assert.deepEqual(new Set(shape(c)), new Set(shape(w)));
+    const failC = c.nodes.find((n) => n.status === 'fail')!;
+    const failW = w.nodes.find((n) => n.status === 'fail')!;
+    assert.equal(failC.failures, failW.failures);
+    assert.equal(failC.relationName ?? null, failW.relationName ?? null);
+  });
+
+  void it('ls, show and compile outputs match the worker\'s', T, async () => {
+    for (const args of [['ls', '--resource-type', 'model'], ['show', '--select', 'stg_customers', '--limit', '3'], ['compile', '--select', 'stg_orders']]) {
+      const [c, w] = await Promise.all([cli.invoke({ args }), worker.invoke({ args })]);
+      assert.equal(c.exitCode, 0, `${args[0]}: ${JSON.stringify(c.exception)}`);
+      assert.equal(c.output.kind, w.output.kind);
+      if (c.output.kind === 'list' && w.output.kind === 'list') assert.deepEqual([...c.output.items].sort(), [...w.output.items].sort());
+      if (c.output.kind === 'show' && w.output.kind === 'show') {
+        const tc = c.output.tables.find((t) => t.uniqueId === 'model.jaffle.stg_customers')!;
+        const tw = w.output.tables.find((t) => t.uniqueId === 'model.jaffle.stg_customers')!;
+        assert.deepEqual(tc.columns, tw.columns);
+        assert.deepEqual(tc.rows, tw.rows);
+      }
+      if (c.output.kind === 'compile' && w.output.kind === 'compile') {
+        const pick = (o: typeof c.output) => o.nodes.find((n) => n.uniqueId === 'model.jaffle.stg_orders')?.compiledCode.trim();
+        assert.ok(pick(c.output));
+        assert.equal(pick(c.output), pick(w.output));
+      }
+    }
+  });
+
+  void it('exit code 2 with dbt\'s message, and cancel through SIGINT', T, async () => {
+    const bad = await cli.invoke({ args: ['run', '--selector', 'nope'] });
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.exception?.message ?? '', /nope/);
+    const usage = await cli.invoke({ args: ['run', '--no-such-flag'] });
+    assert.equal(usage.exitCode, 2);
+    assert.match(usage.exception?.message ?? '', /no-such-flag/);
+
+    const ac = new AbortController();
+    const slow = await record(cli, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], ac.signal, (e) => {
+      const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
+      if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') setTimeout(() => ac.abort(), 500);
+    });
+    assert.equal(slow.result.exitCode, 2);
+    assert.equal(slow.result.cancelled, true);
+    assert.equal(slow.result.exception?.type, 'KeyboardInterrupt');
+  });
+});

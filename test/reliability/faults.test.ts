@@ -1,0 +1,251 @@
+// Faults the runner must survive, each on real dbt-core and DuckDB: a worker
+// SIGKILLed mid-build, a model that hangs and ignores cancel, dbt failing
+// inside a macro it calls back into, Python or dbt removed under a running
+// extension, the project folder deleted or renamed. After each: no dbt
+// process of the test left behind and the DuckDB file free.
+import assert from 'node:assert/strict';
+import { readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RawDbtEvent } from '../../src/dbt/protocol';
+import { InvocationHistory } from '../../src/dbt/treeModel';
+import { RunnerError, type ProjectRunner } from '../../src/runner/api';
+import { isAlive, workersUnder, waitFor } from './lib/procs';
+import { assertCleanAfterFault, makeRunner, record, relProject, type TempProject } from './lib/project';
+import { recordSection, Tally } from './lib/summary';
+import { linkedVenv } from './lib/venvs';
+
+const T = { timeout: 360_000 };
+const tally = new Tally();
+const figures: Record<string, number> = {};
+
+const uidOf = (e: RawDbtEvent): string | undefined => (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
+
+describe('faults', () => {
+  let p: TempProject;
+  let runner: ProjectRunner;
+  const logs: string[] = [];
+
+  before(async () => {
+    p = await relProject();
+    runner = makeRunner(p, { cancelGraceMs: 3000, log: (level, m) => logs.push(`${level}: ${m}`) });
+    const seeded = await runner.invoke({ args: ['seed'] });
+    assert.equal(seeded.exitCode, 0, JSON.stringify(seeded.exception));
+  });
+
+  after(async () => {
+    await runner?.dispose();
+    await p?.cleanup();
+    recordSection('faults', { tried: tally.tried, survived: tally.held, cases: tally.cases, figures });
+  });
+
+  it('SIGKILL mid-build: a clear error at once, the finished nodes kept, the next request on a new worker', T, () =>
+    tally.run('worker SIGKILLed mid-build', async () => {
+      const history = new InvocationHistory();
+      const entry = history.start({ label: 'dbt build', args: ['build'], projectRoot: p.root, projectName: 'jaffle' });
+      const finishedBeforeKill = new Set<string>();
+      let slowRunning = false;
+      let killedPid = 0;
+      let killedAt = 0;
+      const onEvent = (e: RawDbtEvent) => {
+        if (killedAt) return; // what arrives after the kill is not "partial results we had"
+        history.event(entry, e);
+        const uid = uidOf(e);
+        if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') slowRunning = true;
+        if (e.info.name === 'NodeFinished' && uid) finishedBeforeKill.add(uid);
+        // Kill once the slow model runs and a good part of the DAG is done.
+        if (slowRunning && finishedBeforeKill.size >= 6 && !killedPid) {
+          killedPid = Number(e.info.pid);
+          killedAt = performance.now();
+          process.kill(killedPid, 'SIGKILL');
+        }
+      };
+      let error: RunnerError | undefined;
+      try {
+        await runner.invoke({ args: ['build', '--vars', '{slow: true}'] }, { onEvent });
+      } catch (e) {
+        error = e as RunnerError;
+      }
+      const detectMs = Math.round(performance.now() - killedAt);
+      assert.ok(killedPid > 0, 'the worker was killed mid-build');
+      assert.ok(error instanceof RunnerError, `the build failed with a RunnerError (got ${String(error)})`);
+      assert.equal(error.code, 'worker-crashed');
+      assert.match(error.message, /exited unexpectedly \(signal SIGKILL\); the next request starts a new one/);
+      // "Within a second or two": the exit is seen as soon as the pipes close. Bounded loosely for a loaded machine.
+      assert.ok(detectMs < 5000, `error ${detectMs} ms after the kill`);
+      figures.sigkillDetectMs = detectMs;
+
+      history.fail(entry, error.message);
+      const done = entry.rows.filter((r) => r.status !== 'skipped');
+      assert.deepEqual(done.map((r) => r.uniqueId).sort(), [...finishedBeforeKill].sort(), 'every node finished before the kill keeps its result');
+      assert.ok(done.every((r) => ['success', 'pass', 'fail', 'warn', 'error'].includes(r.status)), JSON.stringify(done));
+      assert.equal(entry.rows.find((r) => r.uniqueId === 'model.jaffle.slow_model')?.status, 'skipped', 'the node that was running is not reported done');
+      assert.equal(entry.status, 'error');
+      figures.nodesKeptAfterSigkill = done.length;
+
+      const next = await record(runner, ['run', '--select', 'stg_customers']);
+      assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
+      const [pid] = next.pids;
+      assert.ok(pid > 0 && pid !== killedPid, 'a new worker process');
+      await assertCleanAfterFault(p, 'SIGKILL', pid);
+      return `error after ${detectMs} ms; ${done.length} finished nodes kept`;
+    }));
+
+  it('a model that hangs and ignores cancel: cancel, then kill after the grace period; the queue moves on', T, () =>
+    tally.run('hung model ignoring cancel', async () => {
+      const ac = new AbortController();
+      let hangPid = 0;
+      let abortedAt = 0;
+      const afterAbort: string[] = [];
+      const hung = runner.invoke(
+        { args: ['run', '--select', 'hang_py', '--vars', '{hang: true}'] },
+        {
+          signal: ac.signal,
+          onEvent: (e) => {
+            if (abortedAt) afterAbort.push(e.info.name);
+            if (e.info.name === 'NodeExecuting' && uidOf(e) === 'model.jaffle.hang_py' && !hangPid) {
+              hangPid = Number(e.info.pid);
+              // Well inside the model's sleep.
+              setTimeout(() => {
+                abortedAt = performance.now();
+                ac.abort();
+              }, 1500);
+            }
+          },
+        },
+      );
+      // Queued behind the hung one: must run once the hung worker is gone.
+      const queued = record(runner, ['ls', '--select', 'stg_orders']);
+      assert.equal(runner.queueLength, 1);
+
+      let error: RunnerError | undefined;
+      try {
+        await hung;
+      } catch (e) {
+        error = e as RunnerError;
+      }
+      const stopMs = Math.round(performance.now() - abortedAt);
+      assert.ok(error instanceof RunnerError, `the hung run ends with a RunnerError (got ${String(error)})`);
+      assert.equal(error.code, 'cancelled');
+      assert.match(error.message, /did not stop within 3 s of the cancel, so its worker was killed/);
+      // Cancel went first (the worker interrupts dbt: its KeyboardInterrupt path fires events), the kill came after the grace period.
+      assert.ok(logs.some((l) => /cancel inv-\d+/.test(l)), logs.join('\n'));
+      assert.ok(logs.some((l) => /dbt did not stop within 3000 ms of the cancel; killing worker/.test(l)), logs.join('\n'));
+      assert.ok(stopMs >= 3000, `killed only after the grace period (${stopMs} ms)`);
+      assert.ok(stopMs < 10_000, `and promptly after it (${stopMs} ms)`);
+      figures.hangStopMs = stopMs;
+      await waitFor('the hung worker to be gone', 10_000, () => !isAlive(hangPid));
+
+      const next = await queued;
+      assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
+      assert.ok(next.result.output.kind === 'list' && next.result.output.items.includes('jaffle.staging.stg_orders'), JSON.stringify(next.result.output));
+      const [pid] = next.pids;
+      assert.ok(pid > 0 && pid !== hangPid, 'the queued request ran on a new worker');
+      await assertCleanAfterFault(p, 'hang + kill', pid);
+      return `stopped ${stopMs} ms after cancel (grace 3000 ms); events after the cancel: ${[...new Set(afterAbort)].join(', ') || 'none'}`;
+    }));
+
+  it('dbt fails inside a macro it calls back into (on-run-start): exit 2 with type and message; the worker goes on', T, () =>
+    tally.run('exception in a hook macro', async () => {
+      const boom = await record(runner, ['run', '--select', 'stg_customers', '--vars', '{hook_boom: true}']);
+      assert.equal(boom.result.exitCode, 2);
+      assert.equal(boom.result.success, false);
+      assert.equal(boom.result.exception?.type, 'CompilationError');
+      assert.match(boom.result.exception?.message ?? '', /on-run-start/);
+      assert.match(boom.result.exception?.message ?? '', /division by zero/);
+      const [pid] = boom.pids;
+      const next = await record(runner, ['run', '--select', 'stg_customers']);
+      assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
+      assert.deepEqual([...next.pids], [pid], 'the same worker');
+      await assertCleanAfterFault(p, 'exit 2', pid);
+    }));
+
+  it('dbt uninstalled under a running extension: a clear message per request, one spawn each, no retries', T, () =>
+    tally.run('dbt removed while running', async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'conductor-rel-venv-'));
+      const spawnLog = join(scratch, 'spawns.log');
+      const spawns = () => readFileSync(spawnLog, 'utf8').trim().split('\n').filter(Boolean).length;
+      let r: ProjectRunner | undefined;
+      try {
+        const venv = await linkedVenv(join(scratch, 'venv'), spawnLog);
+        r = makeRunner(p, { python: venv.python, idleTimeoutMs: 1500, env: { ...p.env, CONDUCTOR_REL: scratch } });
+        const ok = await record(r, ['ls', '--select', 'stg_orders']);
+        assert.equal(ok.result.exitCode, 0, JSON.stringify(ok.result.exception));
+        const [pid] = ok.pids;
+        unlinkSync(venv.dbtLink); // pip uninstall dbt-core, as far as this Python can tell
+        await waitFor('the idle worker to stop', 20_000, () => !isAlive(pid));
+        const before = spawns();
+        const messages: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          await assert.rejects(r.invoke({ args: ['ls'] }), (e: RunnerError) => {
+            assert.equal(e.code, 'dbt-not-installed');
+            assert.match(e.message, /dbt-core is not installed in .*venv.* Install it with: .* -m pip install dbt-core dbt-<adapter>/);
+            messages.push(e.message);
+            return true;
+          });
+        }
+        assert.equal(spawns() - before, 3, 'exactly one Python start per request');
+        await new Promise((res) => setTimeout(res, 3000));
+        assert.equal(spawns() - before, 3, 'nothing retries in the background');
+        await assertCleanAfterFault({ ...p, dir: scratch }, 'dbt removed');
+        return `3 requests -> 3 spawns, message: ${messages[0].split('\n')[0]}`;
+      } finally {
+        await r?.dispose();
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }));
+
+  it('Python removed under a running extension: a clear message per request, no process, no retries', T, () =>
+    tally.run('Python removed while running', async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'conductor-rel-venv-'));
+      let r: ProjectRunner | undefined;
+      try {
+        const venv = await linkedVenv(join(scratch, 'venv'));
+        r = makeRunner(p, { python: venv.python, idleTimeoutMs: 1500 });
+        const ok = await record(r, ['ls', '--select', 'stg_orders']);
+        assert.equal(ok.result.exitCode, 0, JSON.stringify(ok.result.exception));
+        const [pid] = ok.pids;
+        rmSync(venv.dir, { recursive: true, force: true });
+        await waitFor('the idle worker to stop', 20_000, () => !isAlive(pid));
+        for (let i = 0; i < 3; i++) {
+          await assert.rejects(r.invoke({ args: ['ls'] }), (e: RunnerError) => {
+            assert.equal(e.code, 'python-not-found');
+            assert.equal(e.message, `Python interpreter '${venv.python}' was not found. Set dbtConductor.pythonPath to a Python with dbt-core installed.`);
+            return true;
+          });
+        }
+        await assertCleanAfterFault({ ...p, dir: scratch }, 'Python removed');
+      } finally {
+        await r?.dispose();
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }));
+
+  for (const how of ['deleted', 'renamed'] as const) {
+    it(`project folder ${how} while its worker is alive: the worker stops, the next request says why`, T, () =>
+      tally.run(`project folder ${how}`, async () => {
+        const q = await relProject();
+        const r = makeRunner(q);
+        try {
+          const ok = await record(r, ['ls', '--select', 'stg_orders']);
+          assert.equal(ok.result.exitCode, 0, JSON.stringify(ok.result.exception));
+          const [pid] = ok.pids;
+          if (how === 'deleted') rmSync(q.root, { recursive: true, force: true });
+          else renameSync(q.root, `${q.root}-moved`);
+          await assert.rejects(r.invoke({ args: ['ls'] }), (e: RunnerError) => {
+            assert.equal(e.code, 'project-missing', e.message);
+            assert.match(e.message, /No dbt_project\.yml in .*jaffle/);
+            return true;
+          });
+          await waitFor(`the worker of the ${how} project to stop`, 15_000, () => !isAlive(pid));
+          assert.deepEqual(workersUnder(q.dir), []);
+          await assertCleanAfterFault(q, `project ${how}`);
+        } finally {
+          await r.dispose();
+          await q.cleanup();
+        }
+      }));
+  }
+});

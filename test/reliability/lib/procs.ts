@@ -1,0 +1,131 @@
+// What the reliability tests observe about processes, read from /proc (Linux):
+// dbt workers left behind, a process's memory, its network sockets. Nothing
+// here starts or kills anything.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+export interface ProcInfo {
+  pid: number;
+  cmdline: string[];
+}
+
+function readCmdline(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((s) => s !== '');
+  } catch {
+    return undefined; // gone meanwhile, or not ours to read
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Live (non-zombie) processes whose command line contains every one of `parts`. */
+export function processesWith(...parts: string[]): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    const cmdline = readCmdline(pid);
+    if (!cmdline) continue;
+    const joined = cmdline.join(' ');
+    if (parts.every((p) => joined.includes(p)) && !isZombie(pid)) out.push({ pid, cmdline });
+  }
+  return out;
+}
+
+/** dbt workers (dbt_worker.py) started for anything under `marker` (a test's temp dir). */
+export function workersUnder(marker: string): ProcInfo[] {
+  return processesWith('dbt_worker.py', marker);
+}
+
+/** Every live process whose command line mentions `marker` (workers, dbt CLI runs, probes). */
+export function anyProcessUnder(marker: string): ProcInfo[] {
+  return processesWith(marker);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
+}
+
+/** Resident set size in bytes (/proc/<pid>/statm: pages). */
+export function rssOf(pid: number): number {
+  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+  return pages * 4096;
+}
+
+export interface InetSocket {
+  table: string;
+  local: string;
+  state: string;
+  inode: string;
+}
+
+/**
+ * The IPv4/IPv6 TCP, UDP and raw sockets a process holds: its fd socket
+ * inodes looked up in /proc/<pid>/net/*. Unix sockets and pipes are not
+ * network ports and are not listed.
+ */
+export function inetSocketsOf(pid: number): InetSocket[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  const found: InetSocket[] = [];
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      // columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
+      if (inodes.has(cols[9])) found.push({ table, local: cols[1], state: cols[3], inode: cols[9] });
+    }
+  }
+  return found;
+}
+
+/** Number of sockets of any kind (unix included) a process holds: proves the check above saw its fds. */
+export function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+/** Polls `check` every 100 ms until it returns a truthy value; throws after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | null | false): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

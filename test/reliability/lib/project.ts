@@ -1,0 +1,67 @@
+// Fixture projects for the reliability tests: a temp copy of jaffle (from the
+// runner tests' helpers) plus the few models and macros the faults need, and
+// the checks every fault ends with: no dbt process left, DuckDB file free.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyProject, duckdbQuery, PY112, type TempProject } from '../../integration/runnerHelpers';
+import { anyProcessUnder, waitFor, workersUnder } from './procs';
+
+export { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, ROOT, WORKER, type TempProject } from '../../integration/runnerHelpers';
+
+/** Seconds the hanging Python model sleeps: far longer than any test waits. */
+export const HANG_SECONDS = 3600;
+
+/**
+ * jaffle plus, all off unless a var turns them on:
+ * - models/rel/hang_py.py: a Python model that sleeps in Python. dbt-duckdb runs
+ *   Python models in-process on a worker thread, where neither dbt's cancel
+ *   (KeyboardInterrupt lands on the main thread, which then waits for the
+ *   pool) nor DuckDB's interrupt reaches it: a real hang from the runner's view.
+ * - an on-run-start hook that divides by zero (var hook_boom): dbt fails the
+ *   command with exit 2 from inside a macro it calls back into.
+ * - macros/rel.sql: big_log(n) logs an n-character line.
+ */
+export async function relProject(): Promise<TempProject> {
+  const p = await copyProject('jaffle');
+  const rel = join(p.root, 'models', 'rel');
+  mkdirSync(rel, { recursive: true });
+  writeFileSync(
+    join(rel, 'hang_py.py'),
+    ['import time', '', '', 'def model(dbt, session):', '    dbt.config(materialized="table")', `    time.sleep(${HANG_SECONDS})`, '    return session.sql("select 1 as a")', ''].join('\n'),
+  );
+  writeFileSync(
+    join(rel, 'schema.yml'),
+    ['version: 2', 'models:', '  - name: hang_py', '    config:', `      enabled: "{{ var('hang', false) }}"`, ''].join('\n'),
+  );
+  writeFileSync(
+    join(p.root, 'macros', 'rel.sql'),
+    [
+      '{% macro boom_div() %}{{ return(1 / 0) }}{% endmacro %}',
+      "{% macro big_log(n) %}{% do log('x' * (n | int), info=True) %}{% endmacro %}",
+      '',
+    ].join('\n'),
+  );
+  const projectFile = join(p.root, 'dbt_project.yml');
+  writeFileSync(projectFile, `${readFileSync(projectFile, 'utf8')}\non-run-start:\n  - "{% if var('hook_boom', false) %}{{ boom_div() }}{% endif %}"\n`);
+  return p;
+}
+
+/** Every fault ends here: no process of this test's temp dir survives, and the DuckDB file opens from another process. */
+export async function assertCleanAfterFault(p: TempProject, what: string, keepWorker?: number): Promise<void> {
+  await waitFor(`no orphaned dbt processes after ${what}`, 15_000, () => {
+    const left = anyProcessUnder(p.dir).filter((x) => x.pid !== keepWorker);
+    return left.length === 0;
+  }).catch((e: Error) => {
+    const left = anyProcessUnder(p.dir).map((x) => `${x.pid}: ${x.cmdline.join(' ').slice(0, 200)}`);
+    throw new Error(`${e.message}\nstill running:\n${left.join('\n')}`);
+  });
+  if (keepWorker !== undefined) assert.ok(workersUnder(p.dir).every((w) => w.pid === keepWorker), 'only the live worker remains');
+  await assertDatabaseFree(p.dbPath);
+}
+
+/** Opens the DuckDB file read-write from a separate process: fails with DuckDB's lock error if anyone holds it. */
+export async function assertDatabaseFree(dbPath: string): Promise<void> {
+  const rows = await duckdbQuery(PY112, dbPath, 'select 42');
+  assert.deepEqual(rows, [[42]]);
+}

@@ -1,0 +1,32 @@
+// The extension-host test suite's entry: VS Code (code-server through
+// test/e2e/hostTests.main.ts, or desktop through @vscode/test-electron)
+// loads this module and calls run(). It runs every *.suite.js next to it
+// with mocha (TDD UI) and writes a JSON result to DBT_CONDUCTOR_TEST_RESULT.
+// In an untrusted workspace only untrusted.suite.js runs, and only there.
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 240_000, reporter: 'spec' });
+  const trusted = vscode.workspace.isTrusted;
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.suite.js'))
+    .filter((f) => (f === 'untrusted.suite.js') === !trusted)
+    .sort();
+  for (const f of files) mocha.addFile(join(__dirname, f));
+
+  return new Promise((resolve, reject) => {
+    const failed: { title: string; error: string }[] = [];
+    const runner = mocha.run((failures) => {
+      const stats = runner.stats ?? { passes: 0, failures, tests: 0 };
+      const result = { trusted, files, passes: stats.passes, failures: stats.failures, tests: stats.tests, failed };
+      const out = process.env.DBT_CONDUCTOR_TEST_RESULT;
+      if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+      if (failures > 0) reject(new Error(`${failures} extension-host test(s) failed`));
+      else resolve();
+    });
+    runner.on('fail', (test, err: Error) => failed.push({ title: test.fullTitle(), error: err.stack ?? String(err) }));
+  });
+}

@@ -1,0 +1,127 @@
+// Real dbt manifests for the language-server tests: the committed manifest of
+// the jaffle fixture when present, else one made by running `dbt parse` on a
+// temporary copy of the fixture. Also makes small real projects (fixture plus
+// extra files) for features the fixture lacks (versions, public models).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ManifestIndex } from '../../src/dbt/manifest';
+
+function findRepoRoot(start: string): string {
+  let dir = start;
+  for (let i = 0; i < 10; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures', 'jaffle'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error(`cannot find the repository root above ${start}`);
+}
+
+export const repoRoot = findRepoRoot(__dirname);
+export const jaffleRoot = join(repoRoot, 'test', 'fixtures', 'jaffle');
+export const committedManifestPath = join(repoRoot, 'test', 'fixtures', 'manifests', 'jaffle.manifest.json');
+export const dbtExecutable = join(repoRoot, '.venv', 'bin', 'dbt');
+
+export function fixtureText(relPath: string): string {
+  return readFileSync(join(jaffleRoot, relPath), 'utf8');
+}
+
+/** Copies the jaffle fixture (without build output) into a new temp folder; returns the project root. */
+export function copyJaffle(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dbtc-lsp-'));
+  const root = join(dir, 'jaffle');
+  cpSync(jaffleRoot, root, { recursive: true, filter: (src) => !/[/\\](target|logs|dbt_packages)$/.test(src) && !src.endsWith('.duckdb') });
+  return root;
+}
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+}
+
+/** Runs the real `dbt parse` in `root` and returns target/manifest.json parsed. Bounded to 3 minutes. */
+export function dbtParse(root: string): Record<string, unknown> {
+  try {
+    execFileSync(dbtExecutable, ['parse', '--profiles-dir', root, '--project-dir', root, '--no-send-anonymous-usage-stats'], {
+      cwd: root,
+      env: { ...process.env, DBT_DUCKDB_PATH: join(root, 'lsp.duckdb'), DO_NOT_TRACK: '1' },
+      stdio: 'pipe',
+      timeout: 180_000,
+    });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; message: string };
+    throw new Error(`dbt parse failed in ${root}: ${e.message}\n${e.stdout?.toString().slice(-2000) ?? ''}`);
+  }
+  return JSON.parse(readFileSync(join(root, 'target', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+}
+
+let jaffleRaw: Record<string, unknown> | null = null;
+
+/** The jaffle fixture's real manifest (committed copy, or parsed now). */
+export function jaffleManifest(): Record<string, unknown> {
+  if (jaffleRaw) return structuredClone(jaffleRaw);
+  if (existsSync(committedManifestPath)) {
+    jaffleRaw = JSON.parse(readFileSync(committedManifestPath, 'utf8')) as Record<string, unknown>;
+  } else {
+    const root = copyJaffle();
+    try {
+      jaffleRaw = dbtParse(root);
+    } finally {
+      rmSync(dirname(root), { recursive: true, force: true });
+    }
+  }
+  return structuredClone(jaffleRaw);
+}
+
+export function jaffleIndex(): ManifestIndex {
+  return new ManifestIndex(jaffleManifest());
+}
+
+/**
+ * Files added to the fixture for what it lacks: a versioned model, a public
+ * model without a description, a model without tests that refs by package.
+ */
+export const extraFiles: Record<string, string> = {
+  'models/marts/customer_tiers_v1.sql': "select customer_id, 'basic' as tier from {{ ref('customers') }}\n",
+  'models/marts/customer_tiers_v2.sql': "select customer_id, 'gold' as tier, 1 as rank from {{ ref('customers') }}\n",
+  'models/marts/public_orders.sql': "select * from {{ ref('jaffle', 'orders') }}\n",
+  'models/marts/extra.yml': [
+    'version: 2',
+    'models:',
+    '  - name: customer_tiers',
+    '    description: Tier per customer.',
+    '    latest_version: 2',
+    '    columns:',
+    '      - name: customer_id',
+    '        description: The customer.',
+    '        data_type: integer',
+    '    versions:',
+    '      - v: 1',
+    '      - v: 2',
+    '  - name: public_orders',
+    '    access: public',
+    '',
+  ].join('\n'),
+};
+
+let richRaw: Record<string, unknown> | null = null;
+
+/** Real manifest of the fixture plus `extraFiles` (dbt parse on a temp copy, once per process). */
+export function richManifest(): Record<string, unknown> {
+  if (!richRaw) {
+    const root = copyJaffle();
+    try {
+      writeFiles(root, extraFiles);
+      richRaw = dbtParse(root);
+    } finally {
+      rmSync(dirname(root), { recursive: true, force: true });
+    }
+  }
+  return structuredClone(richRaw);
+}
+
+export function resolveFromRepo(...parts: string[]): string {
+  return resolve(repoRoot, ...parts);
+}
