@@ -8,14 +8,13 @@
 //   4. the worker's overhead: warm latency minus dbt's execution time of the node
 //
 //   node out/bench/dbt.main.js --sizes 100,1000,3000 --runs 5 --out rows.json
-import { execa } from 'execa';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InvocationResult, RawDbtEvent } from '../src/dbt/protocol';
 import type { ProjectRunner } from '../src/runner/api';
 import { createProjectRunner } from '../src/runner/runner';
+import { run } from './lib/exec';
 import { progress } from './lib/log';
 import { argValue, benchDbt, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
 import { prepareProject, type BenchProject } from './lib/projects';
@@ -222,29 +221,18 @@ function rowsFor(size: number, coldS: Record<Command, ColdSample[]>, warmS: Reco
 async function cold(project: BenchProject, args: string[], uniqueId?: string): Promise<ColdSample> {
   const started = performance.now();
   let firstNodeMs: number | undefined;
-  let tail = '';
-  const child = execa(benchDbt(), args, {
+  const r = await run(benchDbt(), args, {
     cwd: project.dir,
     env: { ...process.env, ...project.env },
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    timeout: COMMAND_TIMEOUT_MS,
+    timeoutMs: COMMAND_TIMEOUT_MS,
+    onStdout: (chunk) => {
+      // dbt's logger flushes every line, so this sees the line when a terminal would.
+      if (firstNodeMs === undefined && / START /.test(chunk.toString('utf8'))) firstNodeMs = performance.now() - started;
+    },
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    // dbt's logger flushes every line, so this sees the line when a terminal would.
-    if (firstNodeMs === undefined && / START /.test(text)) firstNodeMs = performance.now() - started;
-    tail = (tail + text).slice(-4000);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-4000)));
-  const r = await child;
   const wallMs = performance.now() - started;
   if (r.timedOut) throw new Error(`dbt ${args.join(' ')} did not finish within ${COMMAND_TIMEOUT_MS / 60_000} min.`);
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`dbt ${args.join(' ')} failed (exit ${r.exitCode}) in ${project.dir}:\n${tail}`);
+  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`dbt ${args.join(' ')} failed (exit ${r.exitCode ?? r.signal}) in ${project.dir}:\n${r.tail}`);
   return { wallMs, firstNodeMs, nodeMs: args[0] === 'run' && uniqueId ? nodeTimeFromRunResults(project.dir, uniqueId) : undefined };
 }
 

@@ -94,7 +94,6 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
       if (e.affectsConfiguration('dbtConductor.codeLens')) codeLens.refresh();
       if (Config.parseKeys.some((k) => e.affectsConfiguration(k))) for (const p of projects.list()) runnerHost.invalidate(p.root);
     }),
-    ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, state: context.workspaceState, showOutput: () => output.show() }),
   );
 
   // Parsing for the language server and the code lens: on request of the
@@ -150,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
+  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
   return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, ready };
 }
 

@@ -169,7 +169,15 @@ export function splitSelectionText(text: string, what = 'Selection'): string[] {
   if (/[\r\n]/.test(trimmed)) {
     throw new InvocationError(`${what} spans several lines. Select a single line with a model name or selector such as "+orders tag:nightly".`);
   }
-  return trimmed.split(/\s+/);
+  const words = trimmed.split(/\s+/);
+  for (const w of words) checkSelectorWord(w, what);
+  return words;
+}
+
+/** dbt would read a word starting with "-" as the next flag, not as a selector. */
+function checkSelectorWord(word: string, what: string): void {
+  if (word.startsWith('-')) throw new InvocationError(`${what} "${word}" is not a dbt selector (it starts with "-"). Put flags in the command, not in the selection.`);
+  if (word.includes('\0')) throw new InvocationError(`${what} contains a NUL character.`);
 }
 
 /** A name that must be a single selector word: no spaces, no line breaks, not empty. */
@@ -178,6 +186,7 @@ function checkWord(value: string, what: string): string {
   if (v === '') throw new InvocationError(`${what} is empty.`);
   if (/[\r\n]/.test(v)) throw new InvocationError(`${what} must not contain a line break.`);
   if (/\s/.test(v)) throw new InvocationError(`${what} "${v}" contains a space; dbt cannot select it.`);
+  checkSelectorWord(v, what);
   return v;
 }
 
@@ -195,6 +204,7 @@ function normalizeSelectorPath(path: string): string {
     // dbt splits selection values on spaces, so `path:` cannot name it.
     throw new InvocationError(`Path "${p}" contains a space, which dbt selectors cannot express. Select the model by name instead, or rename the folder/file.`);
   }
+  checkSelectorWord(p, 'Path');
   return p;
 }
 

@@ -27,23 +27,32 @@ export interface ProblemSources {
 }
 
 const ERROR_STATUSES = new Set(['error', 'fail', 'runtime error']);
+/** Commands whose node results say whether a node works (a `show` of a failing test succeeds, for one). */
+const EXECUTING_COMMANDS = new Set(['run', 'build', 'test', 'seed', 'snapshot', 'retry']);
 /** Statuses that mean the node ran and its earlier problems no longer hold. */
 const CLEARING_STATUSES = new Set(['success', 'pass', 'no-op', 'reused', 'partial success']);
 
 export class ProblemsModel {
   private readonly byNode = new Map<string, Problem[]>();
 
-  /** Applies one invocation's results; returns the files whose problems changed. */
+  /**
+   * Applies one invocation's results; returns the files whose problems
+   * changed. Run, build, test, seed, snapshot and retry set and clear
+   * problems; compile only adds its compile errors; other commands (show,
+   * list, docs) say nothing about whether a node works.
+   */
   apply(result: InvocationResult, sources: ProblemSources): Set<string> {
     const touched = new Set<string>();
+    const executing = EXECUTING_COMMANDS.has(result.command);
+    if (!executing && result.command !== 'compile') return touched;
     for (const node of result.nodes) {
       const before = this.byNode.get(node.uniqueId);
       let after: Problem[] | undefined;
       if (ERROR_STATUSES.has(node.status) || node.status === 'warn') {
         const p = problemOf(node, sources);
         if (p) after = [p];
-      } else if (!CLEARING_STATUSES.has(node.status)) {
-        continue; // skipped: it did not run, so what we knew still holds
+      } else if (!executing || !CLEARING_STATUSES.has(node.status)) {
+        continue; // skipped, or only compiled: what we knew still holds
       }
       for (const p of before ?? []) touched.add(p.file);
       for (const p of after ?? []) touched.add(p.file);

@@ -325,20 +325,21 @@ export function parseEvent(raw: unknown): DbtEvent {
     case 'LogSnapshotResult':
     case 'LogFreshnessResult':
     case 'LogNodeResult':
-    case 'LogNodeNoOpResult':
+    case 'LogNodeNoOpResult': {
       if (node === undefined) break;
+      const status = str(data.status) ?? node.status ?? 'unknown';
       return {
-        ...base, kind: 'node-finished', node,
-        status: str(data.status) ?? node.status ?? 'unknown',
+        ...base, kind: 'node-finished', node, status,
         executionTime: num(data.execution_time),
         failures: num(data.num_failures),
-        message: str(data.result_message) ?? str(data.msg),
+        message: str(data.result_message) ?? str(data.msg) ?? freshnessMessage(data, status),
         index: num(data.index),
         // LogTestResult calls its total num_models.
         total: num(data.total) ?? num(data.num_models),
         // dbt 1.9+; empty for singular tests.
         attachedNode: str(data.attached_node),
       };
+    }
 
     case 'SkippingDetails':
     case 'LogSkipBecauseError':
@@ -452,6 +453,16 @@ export function parseEvent(raw: unknown): DbtEvent {
       return { ...base, kind: 'cancel', supported: false };
   }
   return { ...base, kind: 'log', uniqueId: node?.uniqueId };
+}
+
+/** dbt gives no text for a stale source (its result message is empty); say what the status means. */
+function freshnessMessage(data: Obj, status: string): string | undefined {
+  const source = str(data.source_name);
+  const table = str(data.table_name);
+  if (source === undefined || table === undefined) return undefined;
+  if (status === 'error') return `Source ${source}.${table} is stale: older than its error_after limit.`;
+  if (status === 'warn') return `Source ${source}.${table} is stale: older than its warn_after limit.`;
+  return undefined;
 }
 
 function timingOf(v: unknown): NodeFinishedEvent['timing'] {

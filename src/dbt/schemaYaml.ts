@@ -2,7 +2,7 @@
 // entities: where an entry is declared (code lens) and where a generic test
 // sits under its model or column (test tree "open definition", Problems).
 // Pure; lines are 0-based.
-import { findYamlEntity, yamlEntities, type YamlEntity, type YamlEntityKind } from './yamlPositions';
+import { findYamlEntity, yamlEntities, type YamlEntityKind } from './yamlPositions';
 
 /** 0-based line of each offset, computed once per text. */
 export function lineIndex(text: string): (offset: number) => number {
@@ -52,18 +52,15 @@ const ATTACHABLE: YamlEntityKind[] = ['model', 'seed', 'snapshot'];
  * line; else the entry's line. Undefined when the entry is not in this text.
  */
 export function locateGenericTest(text: string, q: GenericTestQuery): number | undefined {
-  const entry: YamlEntity | null = q.sourceName
-    ? findYamlEntity(text, { kind: 'source-table', name: q.attachedName, parentName: q.sourceName })
-    : (ATTACHABLE.map((kind) => findYamlEntity(text, { kind, name: q.attachedName })).find((e) => e !== null) ?? null);
+  const entities = yamlEntities(text);
+  const entry = entities.find((e) =>
+    q.sourceName ? e.kind === 'source-table' && e.name === q.attachedName && e.parent?.name === q.sourceName : ATTACHABLE.includes(e.kind) && e.name === q.attachedName,
+  );
   if (!entry) return undefined;
-  let anchor = entry;
-  if (q.columnName) {
-    const column = yamlEntities(text).find((e) => e.kind === 'column' && e.name === q.columnName && (e.parent === entry || e.parent?.parent === entry));
-    if (column) anchor = column;
-  }
-  const lines = text.split('\n');
+  const column = q.columnName ? entities.find((e) => e.kind === 'column' && e.name === q.columnName && (e.parent === entry || e.parent?.parent === entry)) : undefined;
+  const anchor = column ?? entry;
   const anchorLine = lineIndex(text)(anchor.nameStart);
-  return testItemLine(lines, anchorLine, q.testName) ?? anchorLine;
+  return testItemLine(text.split('\n'), anchorLine, q.testName) ?? anchorLine;
 }
 
 /** The `- name: x` line of a unit test (or any top-level entry kind) in this text. */

@@ -31,6 +31,8 @@ export interface CommandContext {
   showOutput: () => void;
   /** Remembered free-form commands ("Run dbt command..."). */
   state: vscode.Memento;
+  /** Resolves when the first project discovery is done. */
+  ready: Promise<void>;
 }
 
 type Handler = (...args: unknown[]) => unknown;
@@ -40,6 +42,7 @@ type Graph = 'parents' | 'children' | 'both';
 interface TargetedOptions {
   graph?: Graph;
   fullRefresh?: boolean;
+  indirectSelection?: InvocationSpec['indirectSelection'];
 }
 
 /** Runs `command` on what the user is looking at. */
@@ -79,10 +82,11 @@ export const COMMANDS: Record<string, Factory> = {
   compile: (ctx) => async (...args) => {
     const target = resolveTarget(ctx, args);
     if (!target) return noProject();
-    const entry = await runOn(ctx, 'compile', target, {});
+    // A single node: compile just it (not its tests) and show its SQL.
+    const entry = await runOn(ctx, 'compile', target, target.kind === 'node' ? { indirectSelection: 'empty' } : {});
     const compiled = entry?.result?.output.kind === 'compile' ? entry.result.output.nodes : [];
-    // One node compiled: show its SQL, as the user most likely wants to read it.
-    if (compiled.length === 1) await ctx.compiled.show(nameOf(compiled[0]!.uniqueId), compiled[0]!.compiledCode);
+    const shown = target.kind === 'node' ? compiled.find((n) => nameOf(n.uniqueId) === target.name) : compiled.length === 1 ? compiled[0] : undefined;
+    if (shown) await ctx.compiled.show(nameOf(shown.uniqueId), shown.compiledCode);
     return entry;
   },
   seed: targeted('seed'),
@@ -189,7 +193,14 @@ export const COMMANDS: Record<string, Factory> = {
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([name, factory]) => vscode.commands.registerCommand(`dbtConductor.${name}`, factory(ctx)));
+  return Object.entries(COMMANDS).map(([name, factory]) => {
+    const handler = factory(ctx);
+    // A command given right at start-up waits for the first project discovery.
+    return vscode.commands.registerCommand(`dbtConductor.${name}`, async (...args: unknown[]) => {
+      await ctx.ready;
+      return handler(...args);
+    });
+  });
 }
 
 // ---- building and running ----
@@ -218,7 +229,7 @@ export function selectionOf(target: Target, graph?: Graph): Pick<InvocationSpec,
 function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: TargetedOptions): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.get(target.projectRoot);
   if (!project) return noProject();
-  const spec: InvocationSpec = { command, ...selectionOf(target, options.graph), fullRefresh: options.fullRefresh };
+  const spec: InvocationSpec = { command, ...selectionOf(target, options.graph), fullRefresh: options.fullRefresh, indirectSelection: options.indirectSelection };
   const graph = options.graph === 'parents' ? '+' : '';
   const graphEnd = options.graph === 'children' ? '+' : '';
   const what = target.kind === 'project' ? '' : ` ${options.graph === 'both' ? `+${describeTarget(target)}+` : `${graph}${describeTarget(target)}${graphEnd}`}`;
@@ -272,7 +283,8 @@ async function previewTarget(ctx: CommandContext, target: Target | undefined, ti
     void vscode.window.showInformationMessage('Preview needs a model: open a model file, put the cursor on a ref, or select a query.');
     return undefined;
   } else {
-    spec = { command: 'show', ...selectionOf(target), limit };
+    // Tests of a previewed model are left out (they would run too, and fail on a model never built).
+    spec = { command: 'show', ...selectionOf(target), limit, indirectSelection: target.kind === 'node' && target.resourceType === 'test' ? undefined : 'empty' };
     name = describeTarget(target);
   }
   const entry = await run(ctx, project, spec, `dbt show ${name}`);

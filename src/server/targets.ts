@@ -47,9 +47,10 @@ export function referenceTarget(index: ManifestIndex, ref: DbtReference, offset:
       return entry ? { kind: 'doc', entry, start: ref.nameStart, end: ref.nameEnd } : null;
     }
     case 'macro': {
-      const entry = index.resolveMacro(ref.name, ref.namespace !== null && index.packages.has(ref.namespace) ? ref.namespace : null);
-      if (!entry || (ref.namespace !== null && !index.packages.has(ref.namespace))) return null;
-      return { kind: 'macro', entry, start: ref.nameStart, end: ref.nameEnd };
+      // `x.y(` is a macro only when x is a package (else it is a method call).
+      if (ref.namespace !== null && !index.packages.has(ref.namespace)) return null;
+      const entry = index.resolveMacro(ref.name, ref.namespace);
+      return entry ? { kind: 'macro', entry, start: ref.nameStart, end: ref.nameEnd } : null;
     }
   }
 }

@@ -80,7 +80,8 @@ async function main(): Promise<number> {
     }
     await Promise.all(pending); // print mocha's last lines before the verdict
     const result = readResult(resultFile);
-    console.log(`hostTests: workbench exit code ${code}; result file: ${JSON.stringify(result)}`);
+    console.log(`hostTests: workbench exit code ${code}; suite: ${result ? `${result.passes} passed, ${result.failures} failed of ${result.tests}` : 'no result file'}`);
+    for (const f of result?.failed ?? []) console.log(`  failed: ${f.title}`);
     if (result) writeCounts(result.passes ?? 0, Math.max(result.failures ?? 0, code === 0 ? 0 : 1));
     if (code !== 0) return 1;
     if (!result) {

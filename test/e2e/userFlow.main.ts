@@ -97,7 +97,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first();
           await lens.waitFor({ timeout: DBT_MS }); // appears once the manifest is parsed
           await lens.click();
-          await showDbtView(wb);
+          await wb.showViewContainer('dbt');
           await poll('the Invocations tree to show stg_customers succeeded', async () => {
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows.some((r) => /^stg_customers\b/.test(r.text) && r.icon === 'pass');
@@ -112,7 +112,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
         name: 'palette Build shows the failing test; click opens it',
         async run() {
           await wb.runCommand('dbt: Build Whole Project');
-          await showDbtView(wb);
+          await wb.showViewContainer('dbt');
           const failing = wb.pane('Test Results').locator('.monaco-list-row', { hasText: 'accepted_values_orders_status' }).first();
           await poll('the failing accepted_values test in Test Results', async () => {
             return (await wb.treeRows('Test Results')).some((r) => /accepted_values_orders_status/.test(r.text) && /\bFAIL\b/.test(r.text));
@@ -128,7 +128,8 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
         name: 'hover a ref, then an unknown ref reaches Problems',
         async run() {
           await wb.openFile('models/marts/orders.sql');
-          const token = page.locator('.editor-group-container.active .view-lines span', { hasText: /^stg_orders$/ }).first();
+          // Monaco renders each token as a span.mtkN; the string token is 'stg_orders' with its quotes.
+          const token = page.locator('.editor-group-container.active .view-lines span[class^="mtk"]', { hasText: 'stg_orders' }).first();
           await poll('the hover over ref(stg_orders) to show its description', async () => {
             await page.mouse.move(0, 0);
             await token.hover();
@@ -157,7 +158,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await page.keyboard.press('Enter');
           const cancel = page.locator('.notifications-toasts .notification-toast .monaco-button', { hasText: 'Cancel' }).first();
           await cancel.waitFor({ timeout: 60_000 });
-          await showDbtView(wb);
+          await wb.showViewContainer('dbt');
           await poll('slow_model to be running', async () => {
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows.some((r) => /^slow_model\b/.test(r.text) && /\brunning\b/.test(r.text));
@@ -204,7 +205,7 @@ async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Pro
           await wb.openFile('models/staging/stg_customers.sql');
           await wb.runCommand('dbt: Build Whole Project');
           await poll('the restricted-mode explanation', async () => (await wb.notifications()).some((n) => /untrusted workspace/i.test(n)), 30_000);
-          await showDbtView(wb);
+          await wb.showViewContainer('dbt');
           const py = pythonProcesses(server);
           if (py.length > 0) throw new Error(`Python/dbt processes started in an untrusted workspace:\n${py.map((p) => `${p.pid} ${p.cmdline}`).join('\n')}`);
         },
@@ -214,12 +215,6 @@ async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Pro
     await page.close().catch(() => undefined);
     await server.stop();
   }
-}
-
-async function showDbtView(wb: Workbench): Promise<void> {
-  const icon = await wb.waitForActivityIcon('dbt');
-  const item = wb.page.locator('.activitybar .action-item', { has: icon });
-  if (!((await item.getAttribute('class')) ?? '').includes('checked')) await icon.click();
 }
 
 /** Loads the fixture's seeds into the workspace's DuckDB file, as a user would have before. */

@@ -80,6 +80,12 @@ export async function runCommand(name: string, ...args: unknown[]): Promise<Invo
   return entry;
 }
 
+/** Loads the fixture's seeds (models read them through sources), once per suite that needs tables. */
+export async function seedProject(): Promise<void> {
+  const seeded = await runCommand('seed', { kind: 'project', projectRoot: projectRoot() });
+  if (seeded.result?.exitCode !== 0) throw new Error(`dbt seed failed: ${seeded.error ?? seeded.result?.exitCode}`);
+}
+
 /** The manifest of the fixture project, parsing it first when needed. */
 export async function ensureParsed(api: ConductorApi): Promise<void> {
   if (api.manifests.get(projectRoot())) return;

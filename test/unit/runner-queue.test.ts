@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import { RunnerError } from '../../src/runner/api';
 import type { Backend, BackendCall, BackendRequest } from '../../src/runner/backend';
+import { manifestPathFor, RunnerPool } from '../../src/runner/pool';
 import { QueuedRunner } from '../../src/runner/runner';
 
 interface Call {
@@ -173,4 +174,21 @@ void test('invalidate() makes the next invocation force a parse, once', async ()
 void test('args are validated before queueing', () => {
   const runner = new QueuedRunner('/p', async () => new ScriptedBackend());
   assert.throws(() => runner.invoke({ args: ['run', 1 as unknown as string] }), /array of strings/);
+});
+
+void test('RunnerPool keeps one runner per project root and a distinct manifest path each', async () => {
+  const pool = new RunnerPool({ python: '/no/python', workerScript: '/no/worker.py', manifestDir: '/tmp/m' });
+  const a = pool.get('/work/projects/a');
+  assert.equal(pool.get('/work/projects/a/'), a);
+  assert.equal(pool.get('/work/projects/b/../a'), a);
+  const b = pool.get('/work/projects/b');
+  assert.notEqual(a, b);
+  assert.equal(pool.size, 2);
+  assert.notEqual(manifestPathFor('/tmp/m', '/x/a'), manifestPathFor('/tmp/m', '/y/a'));
+  assert.match(manifestPathFor('/tmp/m', '/x/jaffle shop'), /^\/tmp\/m\/jaffle_shop-[0-9a-f]{12}\.json$/);
+  await pool.release('/work/projects/a');
+  assert.ok(!pool.has('/work/projects/a'));
+  await assert.rejects(a.invoke({ args: ['run'] }), (e: RunnerError) => e.code === 'disposed');
+  await pool.dispose();
+  assert.equal(pool.size, 0);
 });

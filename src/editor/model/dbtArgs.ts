@@ -29,6 +29,8 @@ export interface InvocationSpec {
   /** A YAML selector name (`--selector`). */
   selector?: string;
   exclude?: string[];
+  /** `--indirect-selection`: "empty" leaves out the tests of selected models (previews, compiles). */
+  indirectSelection?: 'eager' | 'cautious' | 'buildable' | 'empty';
   fullRefresh?: boolean;
   /** dbt show: `--limit`. */
   limit?: number;
@@ -66,6 +68,7 @@ export function buildArgs(spec: InvocationSpec): string[] {
     args.push('--selector', selectorValue(spec.selector));
   }
   if (spec.exclude?.length) args.push('--exclude', ...spec.exclude.map((s) => selectorValue(s)));
+  if (spec.indirectSelection) args.push('--indirect-selection', spec.indirectSelection);
   if (spec.inline !== undefined) args.push('--inline', spec.inline);
   if (spec.limit !== undefined) args.push('--limit', String(Math.max(1, Math.floor(spec.limit))));
   if (spec.fullRefresh && (!c || FULL_REFRESH.has(c))) args.push('--full-refresh');

@@ -67,6 +67,14 @@ export class Workbench {
     return icon;
   }
 
+  /** Shows a view container in the side bar (clicks its activity icon unless it is already shown). */
+  async showViewContainer(title: string): Promise<void> {
+    const icon = await this.waitForActivityIcon(title);
+    const item = this.page.locator('.activitybar .action-item', { has: this.page.locator(`a[aria-label^="${title}"]`) }).first();
+    if (!((await item.getAttribute('class')) ?? '').split(' ').includes('checked')) await icon.click();
+    await this.page.locator(`.sidebar .composite.title`, { hasText: title }).first().waitFor({ timeout: 10_000 });
+  }
+
   /**
    * Runs a command from the palette (F1) by its full label ("dbt: Build").
    * Right after start-up the palette may not know the extension's commands

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InvocationResult } from '../../../src/dbt/protocol';
+import { RunnerError } from '../../../src/runner/api';
 import { copyProject, duckdbQuery, PY112, type TempProject } from '../../integration/runnerHelpers';
 import { anyProcessUnder, waitFor, workersUnder } from './procs';
 
@@ -20,6 +22,8 @@ export const HANG_SECONDS = 3600;
  *   pool) nor DuckDB's interrupt reaches it: a real hang from the runner's view.
  * - an on-run-start hook that divides by zero (var hook_boom): dbt fails the
  *   command with exit 2 from inside a macro it calls back into.
+ * - models/rel/bytes_py.py (var bytes): writes non-UTF-8 bytes and a truncated
+ *   JSON line to file descriptors 1 and 2.
  * - macros/rel.sql: big_log(n) logs an n-character line.
  */
 export async function relProject(): Promise<TempProject> {
@@ -30,9 +34,36 @@ export async function relProject(): Promise<TempProject> {
     join(rel, 'hang_py.py'),
     ['import time', '', '', 'def model(dbt, session):', '    dbt.config(materialized="table")', `    time.sleep(${HANG_SECONDS})`, '    return session.sql("select 1 as a")', ''].join('\n'),
   );
+  // Writes bytes that are not UTF-8, and a truncated JSON line, straight to fd 1 and 2: in the
+  // worker fd 1 is stderr; in the CLI backend fd 1 is the JSON log stream the runner reads.
+  writeFileSync(
+    join(rel, 'bytes_py.py'),
+    [
+      'import os',
+      '',
+      '',
+      'def model(dbt, session):',
+      '    dbt.config(materialized="table")',
+      '    for fd in (1, 2):',
+      "        os.write(fd, b'\\xff\\xfe\\xfa not utf-8 \\xc3\\x28\\n')",
+      '        os.write(fd, b\'{"info": {"name": "NodeFinished", "lev\\n\')',
+      '    return session.sql("select 1 as a")',
+      '',
+    ].join('\n'),
+  );
   writeFileSync(
     join(rel, 'schema.yml'),
-    ['version: 2', 'models:', '  - name: hang_py', '    config:', `      enabled: "{{ var('hang', false) }}"`, ''].join('\n'),
+    [
+      'version: 2',
+      'models:',
+      '  - name: hang_py',
+      '    config:',
+      `      enabled: "{{ var('hang', false) }}"`,
+      '  - name: bytes_py',
+      '    config:',
+      `      enabled: "{{ var('bytes', false) }}"`,
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     join(p.root, 'macros', 'rel.sql'),
@@ -64,4 +95,17 @@ export async function assertCleanAfterFault(p: TempProject, what: string, keepWo
 export async function assertDatabaseFree(dbPath: string): Promise<void> {
   const rows = await duckdbQuery(PY112, dbPath, 'select 42');
   assert.deepEqual(rows, [[42]]);
+}
+
+/** Awaits an invocation that must fail with a RunnerError of `code`; a result instead fails the test showing it. */
+export async function expectRunnerError(pending: Promise<InvocationResult>, code: RunnerError['code']): Promise<RunnerError> {
+  let result: InvocationResult;
+  try {
+    result = await pending;
+  } catch (e) {
+    assert.ok(e instanceof RunnerError, `expected a RunnerError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected RunnerError ${code}, got a result: exit ${result.exitCode}, exception ${JSON.stringify(result.exception)}`);
 }

@@ -26,7 +26,7 @@ async function makeVenv(dir: string): Promise<{ python: string; sitePackages: st
 
 /** Site-packages of the repository's dbt 1.12 venv. */
 async function repoSitePackages(): Promise<string> {
-  const r = await execa(PY112, ['-c', 'import dbt, os; print(os.path.dirname(os.path.dirname(dbt.__path__[0])))'], { timeout: 60_000 });
+  const r = await execa(PY112, ['-c', 'import dbt, os; print(os.path.dirname(dbt.__path__[0]))'], { timeout: 60_000 });
   return r.stdout.trim();
 }
 
@@ -42,29 +42,28 @@ export async function linkedVenv(dir: string, spawnLog?: string): Promise<Linked
   if (spawnLog) {
     writeFileSync(
       join(sitePackages, 'aaa_spawn_log.pth'),
-      `import os; f = open(${JSON.stringify(spawnLog)}, 'a'); f.write('%d\\n' % os.getpid()); f.close()\n`,
+      `import os; f = open(${JSON.stringify(spawnLog)}, 'a'); f.write('%d %s\\n' % (os.getpid(), open('/proc/self/cmdline').read().replace(chr(0), ' ')[:300].replace(chr(10), ' '))); f.close()\n`,
     );
   }
   return { dir, python, sitePackages, dbtLink };
 }
 
 /**
- * A venv with a stand-in "dbt-core 2.0.0": package metadata saying 2.0.0, a
- * dbt/version.py, and a dbt.cli.main whose dbtRunner refuses callbacks and
- * manifests like dbt 2.x's shim does. Its `cli` entry point (what the CLI
- * backend runs) prints one JSON log line per dbt convention and exits 0, so
- * the test sees which backend the runner chose.
+ * A venv with a stand-in dbt-core package: metadata with `version`, a
+ * dbt/version.py, and a dbt.cli.main whose `cli` (the entry point the CLI
+ * backend runs) is `cliBody` (Python, the body of `def cli(prog_name)`), and
+ * whose dbtRunner refuses callbacks and manifests as dbt 2.x's shim does.
  */
-export async function fakeDbt2Venv(dir: string): Promise<{ python: string }> {
+export async function fakeDbtVenv(dir: string, version: string, cliBody: string[]): Promise<{ python: string }> {
   const { python, sitePackages } = await makeVenv(dir);
-  const dist = join(sitePackages, 'dbt_core-2.0.0.dist-info');
+  const dist = join(sitePackages, `dbt_core-${version}.dist-info`);
   mkdirSync(dist);
-  writeFileSync(join(dist, 'METADATA'), 'Metadata-Version: 2.1\nName: dbt-core\nVersion: 2.0.0\n');
+  writeFileSync(join(dist, 'METADATA'), `Metadata-Version: 2.1\nName: dbt-core\nVersion: ${version}\n`);
   writeFileSync(join(dist, 'RECORD'), '');
   const pkg = join(sitePackages, 'dbt');
   mkdirSync(join(pkg, 'cli'), { recursive: true });
   writeFileSync(join(pkg, '__init__.py'), '');
-  writeFileSync(join(pkg, 'version.py'), '__version__ = "2.0.0"\n');
+  writeFileSync(join(pkg, 'version.py'), `__version__ = ${JSON.stringify(version)}\n`);
   writeFileSync(join(pkg, 'cli', '__init__.py'), '');
   writeFileSync(
     join(pkg, 'cli', 'main.py'),
@@ -74,15 +73,21 @@ export async function fakeDbt2Venv(dir: string): Promise<{ python: string }> {
       'class dbtRunner:',
       '    def __init__(self, manifest=None, callbacks=None):',
       '        if manifest is not None or callbacks:',
-      '            raise NotImplementedError("dbt 2.x: manifest= and callbacks= are not supported")',
+      '            raise NotImplementedError("manifest= and callbacks= are not supported")',
       '',
       'def cli(prog_name="dbt"):',
-      '    line = {"info": {"name": "MainReportVersion", "code": "A001", "level": "info", "msg": "Running with dbt=2.0.0"},',
-      '            "data": {"version": "=2.0.0"}}',
-      '    sys.stdout.write(json.dumps(line) + "\\n")',
-      '    sys.exit(0)',
+      ...cliBody.map((l) => `    ${l}`),
       '',
     ].join('\n'),
   );
   return { python };
+}
+
+/** dbt-core "2.0.0": its CLI prints dbt's version banner as one JSON log line and exits 0. */
+export function fakeDbt2Venv(dir: string): Promise<{ python: string }> {
+  return fakeDbtVenv(dir, '2.0.0', [
+    'line = {"info": {"name": "MainReportVersion", "code": "A001", "level": "info", "msg": "Running with dbt=2.0.0"}, "data": {"version": "=2.0.0"}}',
+    'sys.stdout.write(json.dumps(line) + "\\n")',
+    'sys.exit(0)',
+  ]);
 }

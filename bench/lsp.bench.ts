@@ -1,0 +1,271 @@
+// Language-server benchmark on real dbt manifests of synthetic projects
+// (bench/generate-project.ts, parsed once by real `dbt parse` and cached):
+//   - manifest load: read + JSON.parse + index, against read + JSON.parse alone (the floor)
+//   - index build alone (target: < 300 ms at 5,000 models)
+//   - the slim manifest the worker writes: read + parse + index
+//   - server memory (RSS) holding the manifest, against a Node process holding JSON.parse of it
+//   - hover and definition round trips over LSP to dist/server.js (target: p95 < 5 ms)
+//
+//   node scripts/build.mjs && node scripts/build.mjs bench/lsp.bench.ts
+//   node out/bench/lsp.bench.js --sizes 1000,5000,10000 --runs 5 [--out rows.json]
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { manifestChanged } from '../src/dbt/lspProtocol';
+import { ManifestIndex, slimManifest } from '../src/dbt/manifest';
+import { progress } from './lib/log';
+import { argValue, benchDbt, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
+import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
+import { makeRow, writeRows, type BenchRow } from './lib/rows';
+
+const run = promisify(execFile);
+const PARSE_TIMEOUT_MS = 60 * 60_000;
+const LSP_WAIT_MS = 120_000;
+const LATENCY_SAMPLES = 400;
+const WARMUP_SAMPLES = 40;
+
+/** A real manifest.json of the project, from one `dbt parse` into a private target path (cached by generator version and size). */
+async function manifestOf(project: BenchProject): Promise<string> {
+  const dir = join(cacheDir(), 'lsp', generatorKey(), `m${project.size}`);
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest)) return manifest;
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, 'target');
+  progress(`dbt parse of the ${project.size}-model project (once; cached in ${dir})`);
+  const started = performance.now();
+  await run(benchDbt(), ['parse', '--project-dir', project.dir, '--profiles-dir', project.dir, '--target-path', target, '--log-path', join(dir, 'logs')], {
+    env: { ...process.env, ...project.env },
+    timeout: PARSE_TIMEOUT_MS,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  progress(`parsed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  renameSync(join(target, 'manifest.json'), manifest);
+  rmSync(target, { recursive: true, force: true });
+  return manifest;
+}
+
+function time(fn: () => unknown): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+/** Runs each function once to warm up, then all of them in turn `runs` times; returns the durations (ms) per function. */
+function interleave(runs: number, fns: (() => unknown)[]): number[][] {
+  for (const fn of fns) fn();
+  const out = fns.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) fns.forEach((fn, i) => out[i].push(time(fn)));
+  return out;
+}
+
+function rssOfPid(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** RSS (MB) of a bare Node process that holds JSON.parse of the manifest: the floor for memory. */
+async function rssHoldingJson(manifestPath: string): Promise<number> {
+  const script = `const m = JSON.parse(require('fs').readFileSync(${JSON.stringify(manifestPath)}, 'utf8')); if (global.gc) global.gc(); process.stdout.write(String(process.memoryUsage().rss / 1048576)); void m;`;
+  const { stdout } = await run(process.execPath, ['--expose-gc', '-e', script], { timeout: LSP_WAIT_MS });
+  return Number(stdout);
+}
+
+interface Server {
+  connection: MessageConnection;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts dist/server.js over stdio, gives it the manifest, resolves when it is indexed. */
+async function startServer(projectRoot: string, manifestPath: string): Promise<Server> {
+  const serverJs = join(repoRoot(), 'dist', 'server.js');
+  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run node scripts/build.mjs first`);
+  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  const loaded = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not index the manifest in time')), LSP_WAIT_MS);
+    connection.onNotification('window/logMessage', (p: { message: string }) => {
+      if (/^manifest for /.test(p.message)) {
+        clearTimeout(timer);
+        resolve();
+      } else if (/not read/.test(p.message)) {
+        clearTimeout(timer);
+        reject(new Error(p.message));
+      }
+    });
+  });
+  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
+  connection.listen();
+  await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(projectRoot).href, capabilities: {} });
+  await connection.sendNotification('initialized', {});
+  await connection.sendNotification(manifestChanged, { projectRoot, manifestPath, stale: false });
+  await loaded;
+  return {
+    connection,
+    pid: proc.pid ?? -1,
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      await Promise.race([connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
+      await connection.sendNotification('exit').catch(() => undefined);
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(kill);
+      connection.dispose();
+    },
+  };
+}
+
+interface Probe {
+  uri: string;
+  position: { line: number; character: number };
+}
+
+/** Cursor positions on every ref() of a sample of the project's model files. */
+function probes(projectDir: string, limit: number): { files: { uri: string; text: string }[]; points: Probe[] } {
+  const files: { uri: string; text: string }[] = [];
+  const points: Probe[] = [];
+  const modelsDir = join(projectDir, 'models');
+  const all = readdirSync(modelsDir).flatMap((d) => readdirSync(join(modelsDir, d)).filter((f) => f.endsWith('.sql')).map((f) => join(modelsDir, d, f)));
+  const step = Math.max(1, Math.floor(all.length / limit));
+  for (let i = 0; i < all.length && files.length < limit; i += step) {
+    const text = readFileSync(all[i], 'utf8');
+    const uri = pathToFileURL(all[i]).href;
+    files.push({ uri, text });
+    const lines = text.split('\n');
+    lines.forEach((line, n) => {
+      for (const m of line.matchAll(/ref\('([^']+)'\)/g)) points.push({ uri, position: { line: n, character: (m.index ?? 0) + 6 } });
+    });
+  }
+  return { files, points };
+}
+
+async function latencies(server: Server, method: string, points: Probe[]): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < WARMUP_SAMPLES + LATENCY_SAMPLES; i++) {
+    const p = points[i % points.length];
+    const t = performance.now();
+    const answer = await server.connection.sendRequest(method, { textDocument: { uri: p.uri }, position: p.position });
+    const ms = performance.now() - t;
+    if (answer === null) throw new Error(`${method} at ${p.uri}:${p.position.line} answered nothing`);
+    if (i >= WARMUP_SAMPLES) out.push(ms);
+  }
+  return out;
+}
+
+async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const project = await prepareProject(size, progress);
+  try {
+    const manifestPath = await manifestOf(project);
+    const text = readFileSync(manifestPath, 'utf8');
+    const mb = (text.length / 1048576).toFixed(1);
+    progress(`${size} models: manifest.json ${mb} MB`);
+
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const slimPath = join(cacheDir(), 'lsp', generatorKey(), `m${size}`, 'slim.json');
+    writeFileSync(slimPath, JSON.stringify(slimManifest(parsed)));
+    const slimText = readFileSync(slimPath, 'utf8');
+    // Interleaved run by run, so a busy machine slows baseline and ours alike.
+    const [parseOnly, indexOnly, parseAndIndex, slimLoad] = interleave(runs, [
+      () => JSON.parse(text),
+      () => new ManifestIndex(parsed),
+      () => new ManifestIndex(JSON.parse(text)),
+      () => new ManifestIndex(JSON.parse(slimText)),
+    ]);
+    const floor = 'JSON.parse of the same manifest.json';
+    rows.push(
+      makeRow({ name: 'lsp: load manifest.json (JSON.parse + index)', projectSize: size, unit: 'ms', ours: parseAndIndex, baseline: parseOnly, baselineLabel: floor, note: `manifest.json ${mb} MB` }),
+      makeRow({
+        name: 'lsp: index build (after JSON.parse)',
+        projectSize: size,
+        unit: 'ms',
+        ours: indexOnly,
+        baseline: parseOnly,
+        baselineLabel: floor,
+        target: size === 5000 ? { text: '< 300 ms', met: (s) => s.median < 300 } : undefined,
+      }),
+      makeRow({
+        name: 'lsp: load slim manifest (JSON.parse + index)',
+        projectSize: size,
+        unit: 'ms',
+        ours: slimLoad,
+        baseline: parseOnly,
+        baselineLabel: `${floor} (full)`,
+        note: `slim ${(slimText.length / 1048576).toFixed(1)} MB`,
+      }),
+    );
+
+    // Memory: the real server process holding the index, against a Node process holding the parsed JSON.
+    const floorRss: number[] = [];
+    const serverRss: number[] = [];
+    const serverFullRss: number[] = [];
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      floorRss.push(await rssHoldingJson(manifestPath));
+      for (const [path, into] of [
+        [slimPath, serverRss],
+        [manifestPath, serverFullRss],
+      ] as const) {
+        const server = await startServer(project.dir, path);
+        const rss = rssOfPid(server.pid);
+        await server.stop();
+        if (rss !== null) into.push(rss);
+      }
+    }
+    if (serverRss.length > 0) {
+      const label = 'a Node process holding JSON.parse of manifest.json';
+      rows.push(makeRow({ name: 'lsp: server RSS, slim manifest loaded', projectSize: size, unit: 'MB', ours: serverRss, baseline: floorRss, baselineLabel: label }));
+      rows.push(makeRow({ name: 'lsp: server RSS, manifest.json loaded', projectSize: size, unit: 'MB', ours: serverFullRss, baseline: floorRss, baselineLabel: label }));
+    }
+
+    // Latency over LSP, the answer an editor waits for.
+    const server = await startServer(project.dir, slimPath);
+    try {
+      const { files, points } = probes(project.dir, 50);
+      for (const f of files) await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: f.uri, languageId: 'sql', version: 1, text: f.text } });
+      // Let the checks the opens triggered finish, so they are not counted in the first answers.
+      await new Promise((r) => setTimeout(r, 2000));
+      for (const method of ['textDocument/hover', 'textDocument/definition']) {
+        const samples = await latencies(server, method, points);
+        const name = method.split('/')[1];
+        rows.push(
+          makeRow({
+            name: `lsp: ${name} round trip over LSP`,
+            projectSize: size,
+            unit: 'ms',
+            ours: samples,
+            target: { text: 'p95 < 5 ms', met: (s) => s.p95 < 5 },
+            note: `${samples.length} requests on ${points.length} refs in ${files.length} files`,
+          }),
+        );
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    project.cleanup();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const sizes = sizesArg('sizes', [1000, 5000, 10000]);
+  const runs = intArg('runs', 5);
+  const rows: BenchRow[] = [];
+  for (const size of sizes) {
+    rows.push(...(await benchSize(size, runs)));
+    progress(`${size} models done`);
+  }
+  writeRows(argValue('out'), rows);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lsp bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

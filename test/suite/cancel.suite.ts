@@ -1,0 +1,59 @@
+// Cancel: a long model (slow_model, enabled by a var) is stopped through the
+// runner while DuckDB works on it; the worker survives and the next command
+// runs. Queued invocations are dropped by the same cancel.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { InvocationEntry } from '../../src/dbt/treeModel';
+import type { NodeTreeElement } from '../../src/editor/nodeTree';
+import { conductor, projectRoot, runCommand, seedProject, waitFor, workerPids } from './helpers';
+
+const SLOW = `run --select slow_model --vars "{slow: true}"`;
+
+function startSlow(): Thenable<InvocationEntry | undefined> {
+  return vscode.commands.executeCommand<InvocationEntry | undefined>('dbtConductor.runCommand', SLOW);
+}
+
+suite('cancel', () => {
+  suiteSetup(seedProject);
+
+  test('Cancel stops a running model; the worker lives on and runs the next command', async () => {
+    const api = await conductor();
+    const running = startSlow();
+    const entry = await waitFor('slow_model to be running', () => {
+      const e = api.host.history.list().find((x) => x.label.includes('slow_model'));
+      return e?.rows.some((r) => r.name === 'slow_model' && r.status === 'running') && e;
+    });
+    const pidsBefore = workerPids(projectRoot());
+    assert.equal(pidsBefore.length, 1, 'one worker serves the project');
+    // The palette's Cancel (the progress notification's Cancel button aborts the same controller).
+    const cancelled = await vscode.commands.executeCommand<number>('dbtConductor.cancel');
+    assert.equal(cancelled, 1);
+    const done = await running;
+    assert.equal(done, entry);
+    assert.equal(entry.status, 'cancelled');
+    assert.equal(entry.result?.cancelled, true);
+    assert.equal(entry.rows.find((r) => r.name === 'slow_model')?.status, 'skipped');
+    assert.equal(api.host.runningCount, 0);
+    const next = await runCommand('runCommand', 'run --select stg_orders');
+    assert.equal(next.result?.exitCode, 0, next.error);
+    assert.deepEqual(workerPids(projectRoot()), pidsBefore, 'the same worker ran the next command');
+  });
+
+  test('cancelling from the tree drops a queued invocation too', async () => {
+    const api = await conductor();
+    const slow = startSlow();
+    await waitFor('slow_model to be running', () => api.host.history.list().find((x) => x.label.includes('slow_model') && x.rows.some((r) => r.status === 'running')));
+    const queued = vscode.commands.executeCommand<InvocationEntry | undefined>('dbtConductor.runCommand', 'run --select stg_customers');
+    await waitFor('the second invocation to be listed', () => api.host.history.list()[0]?.label === 'dbt run --select stg_customers');
+    // Inline action on each invocation item of the tree.
+    for (const el of api.nodeTree.getChildren().filter((e): e is Extract<NodeTreeElement, { kind: 'invocation' }> => e.kind === 'invocation' && (e.entry.status === 'running' || e.entry.status === 'queued'))) {
+      assert.match(String(api.nodeTree.getTreeItem(el).contextValue), /running/);
+      await vscode.commands.executeCommand('dbtConductor.tree.cancelInvocation', el);
+    }
+    const [a, b] = await Promise.all([slow, queued]);
+    assert.equal(a?.status, 'cancelled');
+    assert.equal(b?.status, 'cancelled');
+    assert.equal(b?.result?.exception?.message, 'Cancelled before it started.');
+    assert.deepEqual(b?.rows, []);
+  });
+});

@@ -1,0 +1,180 @@
+// A real `dbt build` of the fixture: the Invocations tree fills in live and
+// ends with every node's status; the Test Results tree groups the tests by
+// model with the failing one first, opens its YAML line in one click and
+// shows its failing rows; the Problems view has the failure on that line.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { NodeTreeElement } from '../../src/editor/nodeTree';
+import type { TestTreeElement } from '../../src/editor/testTree';
+import type { ConductorApi } from '../../src/extension';
+import type { InvocationEntry, NodeStatus } from '../../src/dbt/treeModel';
+import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand } from './helpers';
+
+const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
+const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
+
+suite('trees after a real build', () => {
+  let api: ConductorApi;
+  let build: InvocationEntry;
+  /** Every status a node of the build was seen in while the build ran (from the view refreshes). */
+  const seen = new Map<string, Set<NodeStatus>>();
+
+  suiteSetup(async () => {
+    api = await conductor();
+    await ensureParsed(api);
+    const watch = api.host.onDidChange(() => {
+      const running = api.host.history.list()[0];
+      if (!running || running.label !== 'dbt build') return;
+      for (const row of running.rows) {
+        let s = seen.get(row.uniqueId);
+        if (!s) seen.set(row.uniqueId, (s = new Set()));
+        s.add(row.status);
+      }
+    });
+    try {
+      build = await runCommand('buildProject');
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  teardown(closeEditors);
+
+  test('the build ran for real and failed on the failing test only', () => {
+    assert.deepEqual(build.args, ['build']);
+    assert.equal(build.result?.exitCode, 1);
+    assert.equal(build.status, 'failed');
+    const bad = build.rows.filter((r) => r.status === 'error' || r.status === 'fail').map((r) => r.uniqueId);
+    assert.deepEqual(bad, [FAILING_TEST]);
+  });
+
+  test('statuses filled in live: nodes were seen running before they finished', () => {
+    const orders = seen.get('model.jaffle.orders');
+    assert.ok(orders, 'the view saw orders while the build ran');
+    assert.ok(orders.has('running'), `orders was seen as ${[...orders].join(', ')}`);
+    assert.ok([...seen.values()].filter((s) => s.has('running')).length >= 5, 'several nodes were seen running');
+  });
+
+  test('the Invocations tree shows the build with its nodes, statuses, durations and rows', () => {
+    const roots = api.nodeTree.getChildren();
+    const top = roots[0] as Extract<NodeTreeElement, { kind: 'invocation' }>;
+    assert.equal(top.entry, build);
+    const topItem = api.nodeTree.getTreeItem(top);
+    assert.equal(topItem.label, 'dbt build');
+    assert.match(String(topItem.description), /1 error/);
+    const nodes = api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[];
+    assert.equal(nodes.length, build.rows.length);
+    const seedEl = nodes.find((n) => n.row.uniqueId === 'seed.jaffle.raw_customers')!;
+    const seedItem = api.nodeTree.getTreeItem(seedEl);
+    assert.equal(seedItem.label, 'raw_customers');
+    assert.match(String(seedItem.description), /30 rows/);
+    assert.match(String(seedItem.description), /\d+\.\d\d s/);
+    assert.equal((seedItem.iconPath as vscode.ThemeIcon).id, 'pass');
+    const failing = api.nodeTree.getTreeItem(nodes.find((n) => n.row.uniqueId === FAILING_TEST)!);
+    assert.equal((failing.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(failing.description), /1 failing/);
+    const warning = api.nodeTree.getTreeItem(nodes.find((n) => n.row.uniqueId === WARNING_TEST)!);
+    assert.equal((warning.iconPath as vscode.ThemeIcon).id, 'warning');
+  });
+
+  test('clicking a node opens its file', async () => {
+    const top = api.nodeTree.getChildren()[0]!;
+    const orders = (api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[]).find((n) => n.row.name === 'orders')!;
+    const item = api.nodeTree.getTreeItem(orders);
+    assert.ok(item.command);
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, fileUri('models/marts/orders.sql').fsPath);
+  });
+
+  test('the Test Results tree groups tests by model, failing group first', async () => {
+    api.testTree.refresh();
+    const groups = await waitForGroups(api);
+    const first = groups[0] as Extract<TestTreeElement, { kind: 'group' }>;
+    assert.equal(first.group.attachedNode, 'model.jaffle.orders');
+    const item = api.testTree.getTreeItem(first);
+    assert.equal(item.label, 'orders');
+    assert.match(String(item.description), /1 fail/);
+    const tests = api.testTree.getChildren(first) as Extract<TestTreeElement, { kind: 'test' }>[];
+    assert.equal(tests[0]!.test.uniqueId, FAILING_TEST, 'the failing test comes first');
+    assert.match(String(api.testTree.getTreeItem(tests[0]!).description), /^FAIL 1/);
+    const payments = groups.find((g) => g.kind === 'group' && g.group.attachedNode === 'model.jaffle.stg_payments') as Extract<TestTreeElement, { kind: 'group' }>;
+    assert.ok(payments, 'stg_payments has a group');
+    assert.equal(payments.group.counts.warn, 1);
+    // The unit test is grouped under its model too.
+    assert.ok(payments.group.tests.some((t) => t.resourceType === 'unit_test'));
+  });
+
+  test('one click on the failing test opens its YAML line', async () => {
+    const groups = await waitForGroups(api);
+    const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;
+    const item = api.testTree.getTreeItem(failing);
+    assert.ok(item.command);
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.fsPath, fileUri('models/marts/schema.yml').fsPath);
+    const expected = lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status');
+    assert.equal(editor?.selection.active.line, expected);
+  });
+
+  test('"Show failing rows" runs dbt show on the test and shows the bad value', async () => {
+    const groups = await waitForGroups(api);
+    const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;
+    const entry = await runCommand('tests.showFailingRows', failing);
+    assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.name]);
+    const shown = api.preview.lastShown;
+    assert.ok(shown, 'a table was shown');
+    assert.ok(shown.table.rows.some((row) => row.includes('unknown')), `rows: ${JSON.stringify(shown.table.rows)}`);
+  });
+
+  test('the failure is in Problems on the test line, and the warning as a warning', () => {
+    const schema = vscode.languages.getDiagnostics(fileUri('models/marts/schema.yml'));
+    const failure = schema.find((d) => d.message.includes('accepted_values_orders_status'));
+    assert.ok(failure, `diagnostics: ${schema.map((d) => d.message).join(' | ')}`);
+    assert.equal(failure.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(failure.range.start.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
+    const staging = vscode.languages.getDiagnostics(fileUri('models/staging/schema.yml'));
+    const warning = staging.find((d) => d.message.includes('accepted_values_stg_payments'));
+    assert.equal(warning?.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(warning?.range.start.line, lineOf('models/staging/schema.yml', '- accepted_values:', 'name: payment_method'));
+  });
+
+  test('re-running a node from the tree runs just that node', async () => {
+    const top = api.nodeTree.getChildren().find((e) => e.kind === 'invocation' && e.entry === build)!;
+    const stg = (api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[]).find((n) => n.row.name === 'stg_orders')!;
+    const entry = await runCommand('tree.rerunNode', stg);
+    assert.deepEqual(entry.args, ['build', '--select', 'stg_orders']);
+    assert.equal(entry.result?.exitCode, 0, entry.error);
+  });
+
+  test('a runtime error lands on its line, and clears when the model succeeds', async () => {
+    const rel = 'models/broken/broken_runtime.sql';
+    const failed = await runCommand('runCommand', `run --select broken_runtime --vars "{broken_runtime: true}"`);
+    assert.equal(failed.result?.exitCode, 1);
+    const diags = vscode.languages.getDiagnostics(fileUri(rel));
+    assert.equal(diags.length, 1, diags.map((d) => d.message).join(' | '));
+    assert.match(diags[0]!.message, /order_total/);
+    assert.equal(diags[0]!.range.start.line, lineOf(rel, '    order_total'));
+    // Fix the model (a real edit on disk), run it again: the problem goes away.
+    const uri = fileUri(rel);
+    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text.replace('    order_total\n', '    order_date\n')));
+    try {
+      const fixed = await runCommand('runCommand', `run --select broken_runtime --vars "{broken_runtime: true}"`);
+      assert.equal(fixed.result?.exitCode, 0, fixed.error);
+      assert.deepEqual(vscode.languages.getDiagnostics(fileUri(rel)), []);
+    } finally {
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+    }
+  });
+});
+
+async function waitForGroups(api: ConductorApi): Promise<TestTreeElement[]> {
+  const root = projectRoot();
+  for (let i = 0; i < 50; i++) {
+    const groups = api.testTree.getChildren();
+    if (groups.length > 0 && groups.every((g) => g.kind === 'group' && g.group.projectRoot === root)) return groups;
+    api.testTree.refresh();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the Test Results tree stayed empty');
+}

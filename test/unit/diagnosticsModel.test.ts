@@ -1,0 +1,137 @@
+// Problems from real dbt results: the recorded streams of the jaffle fixture
+// (test/fixtures/events), turned into results by the CLI backend's
+// collector, with the fixture's real manifest and files.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { lineFromMessage, parseFailureOf, ProblemsModel, type ProblemSources } from '../../src/dbt/diagnosticsModel';
+import type { InvocationResult } from '../../src/dbt/protocol';
+import { jaffleDir, loadStream, resultOf } from './eventStreams';
+import { jaffleIndex } from './server-fixture';
+
+const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
+
+function fixtureFile(rel: string): string | undefined {
+  try {
+    return readFileSync(join(jaffleDir, rel), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** 0-based line of the first line holding `needle` after the line holding `after`. */
+function lineOf(rel: string, needle: string, after = ''): number {
+  const lines = fixtureFile(rel)!.split('\n');
+  const start = lines.findIndex((l) => l.includes(after));
+  return lines.findIndex((l, i) => i > start && l.includes(needle));
+}
+
+const sources: ProblemSources = { index: jaffleIndex(), readFile: fixtureFile };
+
+describe('ProblemsModel with recorded results', () => {
+  it('puts the failing and the warning test on their YAML lines', () => {
+    const model = new ProblemsModel();
+    const touched = model.apply(resultOf(loadStream('build')), sources);
+    assert.deepEqual([...touched].sort(), ['models/marts/schema.yml', 'models/staging/schema.yml']);
+    const [fail] = model.forFile('models/marts/schema.yml');
+    assert.equal(fail?.severity, 'error');
+    assert.equal(fail?.uniqueId, FAILING_TEST);
+    assert.equal(fail?.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
+    assert.match(fail?.message ?? '', /^Test accepted_values_orders_status\S* failed \(1 failing row\): Got 1 result/);
+    const [warn] = model.forFile('models/staging/schema.yml');
+    assert.equal(warn?.severity, 'warning');
+    assert.equal(warn?.line, lineOf('models/staging/schema.yml', '- accepted_values:', 'name: payment_method'));
+  });
+
+  it('puts a DuckDB runtime error on the source line the database names', () => {
+    const model = new ProblemsModel();
+    model.apply(resultOf(loadStream('run_broken_runtime')), sources);
+    const [p] = model.forFile('models/broken/broken_runtime.sql');
+    assert.equal(p?.severity, 'error');
+    assert.match(p?.message ?? '', /order_total/);
+    assert.equal(p?.line, lineOf('models/broken/broken_runtime.sql', '    order_total'));
+  });
+
+  it('puts a compile error on the line using the undefined macro', () => {
+    const model = new ProblemsModel();
+    model.apply(resultOf(loadStream('run_broken_compile')), sources);
+    const [p] = model.forFile('models/broken/broken_compile.sql');
+    assert.equal(p?.severity, 'error');
+    assert.match(p?.message ?? '', /Compilation Error/);
+    assert.equal(p?.line, lineOf('models/broken/broken_compile.sql', 'cents_to_dollar('));
+  });
+
+  it('clears a node\'s problem when it next succeeds, and keeps it when it is skipped', () => {
+    const model = new ProblemsModel();
+    const failed = resultOf(loadStream('build'));
+    model.apply(failed, sources);
+    const skipped: InvocationResult = { ...failed, nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'skipped' })) };
+    assert.deepEqual([...model.apply(skipped, sources)], []);
+    assert.equal(model.forFile('models/marts/schema.yml').length, 1);
+    const passed: InvocationResult = { ...failed, nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'pass', failures: 0 })) };
+    assert.deepEqual([...model.apply(passed, sources)], ['models/marts/schema.yml']);
+    assert.deepEqual(model.forFile('models/marts/schema.yml'), []);
+    // The warning of the other file is untouched.
+    assert.equal(model.forFile('models/staging/schema.yml').length, 1);
+  });
+
+  it('leaves problems alone on commands that do not execute nodes (show of a failing test succeeds)', () => {
+    const model = new ProblemsModel();
+    const failed = resultOf(loadStream('build'));
+    model.apply(failed, sources);
+    const shown: InvocationResult = { ...failed, command: 'show', nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'success' })) };
+    assert.deepEqual([...model.apply(shown, sources)], []);
+    const compiled: InvocationResult = { ...shown, command: 'compile' };
+    assert.deepEqual([...model.apply(compiled, sources)], []);
+    assert.equal(model.forFile('models/marts/schema.yml').length, 1);
+  });
+
+  it('places problems by the result alone before the first parse (no manifest)', () => {
+    const model = new ProblemsModel();
+    const result = resultOf(loadStream('run_broken_runtime'));
+    const withPaths: InvocationResult = { ...result, nodes: result.nodes.map((n) => ({ ...n, originalFilePath: n.originalFilePath ?? 'models/broken/broken_runtime.sql' })) };
+    model.apply(withPaths, { readFile: fixtureFile });
+    assert.equal(model.forFile('models/broken/broken_runtime.sql').length, 1);
+  });
+});
+
+describe('lineFromMessage', () => {
+  const sql = 'select\n    a,\n    -- b is gone\n    b\nfrom t\n';
+  it('uses Jinja\'s "line N" (1-based)', () => {
+    assert.equal(lineFromMessage("unexpected '}'\n    line 2\n", sql), 1);
+  });
+  it('ignores a line number beyond the file', () => {
+    assert.equal(lineFromMessage('line 99', sql), undefined);
+  });
+  it('maps a database "LINE N: text" to the unique source line with that text, skipping comments', () => {
+    assert.equal(lineFromMessage('Binder Error: x\n  LINE 14:     b\n   ^', sql), 3);
+  });
+  it('finds the first use of an undefined name', () => {
+    assert.equal(lineFromMessage("'missing_macro' is undefined", 'select\n  {{ missing_macro(1) }}\n'), 1);
+  });
+  it('gives nothing when the message names no line', () => {
+    assert.equal(lineFromMessage('Database Error: permission denied', sql), undefined);
+  });
+});
+
+describe('parseFailureOf', () => {
+  // Messages as dbt 1.12 raised them on the jaffle fixture with a broken file.
+  const yamlError = 'Parsing Error\n  Error reading jaffle: staging/schema.yml - Runtime Error\n    Syntax error near line 5\n    ------------------------------\n    4  |     columns: [\n';
+  const jinjaError = "Compilation Error in model bad2 (models/bad2.sql)\n  unexpected '}', expected ')'\n    line 1\n      select {{ ref('orders' }}";
+
+  it('resolves a YAML path relative to the model paths', () => {
+    const f = parseFailureOf(yamlError, (rel) => rel === 'models/staging/schema.yml');
+    assert.deepEqual({ file: f.file, line: f.line }, { file: 'models/staging/schema.yml', line: 5 });
+  });
+  it('reads the file and line of a Jinja error', () => {
+    const f = parseFailureOf(jinjaError, () => true);
+    assert.deepEqual({ file: f.file, line: f.line }, { file: 'models/bad2.sql', line: 1 });
+  });
+  it('keeps the whole message and admits when no file is named', () => {
+    const f = parseFailureOf("Runtime Error\n  Could not find profile named 'x'", () => true);
+    assert.equal(f.file, null);
+    assert.equal(f.line, null);
+    assert.match(f.message, /Could not find profile/);
+  });
+});

@@ -1,0 +1,172 @@
+// The Invocations / Test Results data model, fed with event streams recorded
+// from real dbt (test/fixtures/events) and the results the CLI backend
+// builds from them. Expected outcomes come from the fixture's README.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RawDbtEvent } from '../../src/dbt/protocol';
+import { InvocationHistory, type InvocationEntry, type NodeStatus } from '../../src/dbt/treeModel';
+import { loadStream, resultOf, type Stream } from './eventStreams';
+import { jaffleIndex } from './server-fixture';
+
+const ORDERS = 'model.jaffle.orders';
+const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
+const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
+const UNIT_TEST = 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars';
+const SINGULAR_TEST = 'test.jaffle.assert_order_amounts_are_not_negative';
+
+function replay(history: InvocationHistory, stream: Stream, label = `dbt ${stream.args.join(' ')}`): InvocationEntry {
+  const entry = history.start({ label, args: stream.args, projectRoot: '/p', projectName: 'jaffle' });
+  for (const e of stream.events) history.event(entry, e);
+  return entry;
+}
+
+function status(entry: InvocationEntry, id: string): NodeStatus | undefined {
+  return entry.rows.find((r) => r.uniqueId === id)?.status;
+}
+
+describe('InvocationHistory with a recorded dbt build', () => {
+  const build = loadStream('build');
+
+  it('ends with the fixture outcomes from the events alone', () => {
+    const h = new InvocationHistory();
+    const entry = replay(h, build);
+    assert.equal(status(entry, FAILING_TEST), 'fail');
+    assert.equal(status(entry, WARNING_TEST), 'warn');
+    assert.equal(status(entry, UNIT_TEST), 'pass');
+    assert.equal(status(entry, ORDERS), 'success');
+    assert.equal(status(entry, 'exposure.jaffle.weekly_revenue_dashboard'), 'no-op');
+    const seed = entry.rows.find((r) => r.uniqueId === 'seed.jaffle.raw_orders');
+    assert.equal(seed?.rowsAffected, 45);
+    assert.ok((seed?.executionTime ?? 0) > 0);
+    assert.equal(entry.rows.find((r) => r.uniqueId === FAILING_TEST)?.failures, 1);
+    assert.equal(entry.rows.find((r) => r.uniqueId === FAILING_TEST)?.attachedNode, ORDERS);
+    const errors = entry.rows.filter((r) => r.status === 'error' || r.status === 'fail').map((r) => r.uniqueId);
+    assert.deepEqual(errors, [FAILING_TEST]);
+  });
+
+  it('shows nodes running while dbt works on them, then their final status, never going back', () => {
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    const seen = new Map<string, NodeStatus[]>();
+    for (const e of build.events) {
+      h.event(entry, e);
+      for (const row of entry.rows) {
+        const list = seen.get(row.uniqueId) ?? [];
+        if (list[list.length - 1] !== row.status) list.push(row.status);
+        seen.set(row.uniqueId, list);
+      }
+    }
+    assert.deepEqual(seen.get(ORDERS), ['running', 'success']);
+    assert.deepEqual(seen.get(FAILING_TEST), ['running', 'fail']);
+    for (const [id, list] of seen) {
+      const firstFinal = list.findIndex((s) => s !== 'running' && s !== 'queued');
+      if (firstFinal >= 0) assert.ok(!list.slice(firstFinal).includes('running'), `${id}: ${list.join(' -> ')}`);
+    }
+  });
+
+  it('reports progress as node n of total', () => {
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    const totals = build.events.map((e) => e.data.total).filter((t): t is number => typeof t === 'number');
+    const announced = Math.max(...totals);
+    let sawPartial = false;
+    for (const e of build.events) {
+      h.event(entry, e);
+      const p = h.progress(entry);
+      assert.ok(p.done <= p.total);
+      if (p.done > 0 && p.done < p.total) sawPartial = true;
+    }
+    assert.ok(sawPartial, 'progress moved through intermediate values');
+    const end = h.progress(entry);
+    assert.ok(end.total >= announced);
+    assert.equal(end.done, end.total);
+  });
+
+  it('takes the final result as authoritative: status, message, file path', () => {
+    const h = new InvocationHistory();
+    const entry = replay(h, build);
+    const result = resultOf(build);
+    h.finish(entry, result);
+    assert.equal(entry.status, 'failed');
+    const failing = entry.rows.find((r) => r.uniqueId === FAILING_TEST)!;
+    assert.equal(failing.status, 'fail');
+    assert.match(failing.message ?? '', /Got 1 result, configured to fail if != 0/);
+    assert.equal(h.progress(entry).done, h.progress(entry).total);
+  });
+
+  it('groups tests by the model they test, failing groups first', () => {
+    const h = new InvocationHistory();
+    h.finish(replay(h, build), resultOf(build));
+    const index = jaffleIndex();
+    const groups = h.testGroups((_root, id) => {
+      const e = index.get(id);
+      return e?.attachedNode ?? e?.dependsOnNodes.find((d) => !d.startsWith('macro.'));
+    });
+    assert.equal(groups[0]?.attachedNode, ORDERS);
+    assert.equal(groups[0]?.counts.fail, 1);
+    assert.equal(groups[0]?.tests[0]?.uniqueId, FAILING_TEST, 'the failing test leads its group');
+    const payments = groups.find((g) => g.attachedNode === 'model.jaffle.stg_payments');
+    assert.equal(payments?.counts.warn, 1);
+    assert.ok(payments?.tests.some((t) => t.uniqueId === UNIT_TEST), 'the unit test is under its model');
+    // A singular test has no attached node in the events: the manifest says what it depends on.
+    assert.ok(groups.find((g) => g.attachedNode === ORDERS)?.tests.some((t) => t.uniqueId === SINGULAR_TEST));
+    const total = groups.reduce((n, g) => n + g.tests.length, 0);
+    assert.equal(total, build.events.filter((e) => e.info.name === 'LogTestResult').length);
+  });
+
+  it('keeps the newest result of each test across invocations', () => {
+    const h = new InvocationHistory();
+    const first = replay(h, build);
+    const second = replay(h, loadStream('test'));
+    const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.uniqueId === FAILING_TEST);
+    assert.equal(failing?.invocationId, second.id);
+    assert.notEqual(first.id, second.id);
+  });
+});
+
+describe('InvocationHistory bookkeeping', () => {
+  it('keeps the last 20 invocations, newest first, and leaves background parses out', () => {
+    const h = new InvocationHistory(20);
+    const ids: number[] = [];
+    for (let i = 0; i < 25; i++) ids.push(h.start({ label: `dbt run ${i}`, args: ['run'], projectRoot: '/p', projectName: 'p' }).id);
+    const parse = h.start({ label: 'dbt parse', args: ['parse'], projectRoot: '/p', projectName: 'p', background: true });
+    const listed = h.list().map((e) => e.id);
+    assert.equal(listed.length, 20);
+    assert.deepEqual(listed, ids.slice(5).reverse());
+    assert.ok(!listed.includes(parse.id));
+  });
+
+  it('marks nodes that never finished as skipped when the invocation is cancelled', () => {
+    const build = loadStream('build');
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    // Stop halfway, as a cancel would.
+    for (const e of build.events.slice(0, Math.floor(build.events.length / 2))) h.event(entry, e);
+    assert.ok(entry.rows.some((r) => r.status === 'running'), 'something was running at the cut');
+    h.finish(entry, { command: 'build', success: false, exitCode: 2, nodes: [], output: { kind: 'none' }, exception: { type: 'KeyboardInterrupt', message: 'Cancelled' }, elapsedSeconds: 1, parsed: false, cancelled: true, backend: 'worker' });
+    assert.equal(entry.status, 'cancelled');
+    assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued'));
+  });
+
+  it('reads dbt 1.8 streams too', () => {
+    const old = loadStream('dbt18/build');
+    const h = new InvocationHistory();
+    const entry = replay(h, old);
+    assert.equal(status(entry, FAILING_TEST), 'fail');
+    assert.equal(status(entry, WARNING_TEST), 'warn');
+    assert.equal(status(entry, ORDERS), 'success');
+  });
+
+  it('ignores events without a node and summary events that repeat node info', () => {
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'x', args: ['build'], projectRoot: '/p', projectName: 'p' });
+    const summary: RawDbtEvent = {
+      info: { name: 'RunResultFailure', level: 'error' },
+      data: { node_info: { unique_id: 'test.p.t', node_status: 'None', node_name: 't', resource_type: 'test' } },
+    };
+    h.event(entry, summary);
+    h.event(entry, { info: { name: 'MainReportVersion' }, data: { version: '1.12.6' } });
+    assert.deepEqual(entry.rows, []);
+    assert.equal(entry.status, 'running');
+  });
+});
