@@ -65,9 +65,9 @@ async function main(): Promise<void> {
   progress(`events: ${rec.events} events in ${(rec.durationMs / 1000).toFixed(1)} s of dbt build (${rec.result.nodes.length} nodes), ${origin}`);
 
   const replays: Replay[] = [];
-  await replay(rec); // warm-up (JIT)
+  replay(rec); // warm-up (JIT)
   for (let i = 0; i < runs; i++) {
-    const r = await replay(rec);
+    const r = replay(rec);
     replays.push(r);
     progress(`events: replay #${i + 1}: ${Math.round(rec.events / (r.cpuMs / 1000))} events/s, ${r.nodeTreeRefreshes} node-tree and ${r.testTreeRefreshes} test-tree refreshes`);
   }
@@ -220,7 +220,7 @@ interface Replay {
   rowsAtEnd: number;
 }
 
-async function replay(rec: Recording): Promise<Replay> {
+function replay(rec: Recording): Replay {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   try {
     const history = new InvocationHistory(20);

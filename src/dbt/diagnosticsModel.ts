@@ -49,6 +49,8 @@ export class ProblemsModel {
       const before = this.byNode.get(node.uniqueId);
       let after: Problem[] | undefined;
       if (ERROR_STATUSES.has(node.status) || node.status === 'warn') {
+        // A cancel makes dbt report the interrupted nodes as errors: not a problem of theirs.
+        if (result.cancelled) continue;
         const p = problemOf(node, sources);
         if (p) after = [p];
       } else if (!executing || !CLEARING_STATUSES.has(node.status)) {

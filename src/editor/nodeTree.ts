@@ -5,10 +5,10 @@
 // build neither flickers nor floods the renderer.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { InvocationEntry, InvocationHistory, NodeRow, NodeStatus } from '../dbt/treeModel';
+import type { InvocationEntry, InvocationHistory, NodeRun, NodeStatus } from '../dbt/treeModel';
 import type { ManifestStore } from './manifests';
 
-export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRow };
+export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRun };
 
 const STATUS_ICONS: Record<NodeStatus, [string, string | undefined]> = {
   queued: ['circle-outline', undefined],
@@ -20,8 +20,11 @@ const STATUS_ICONS: Record<NodeStatus, [string, string | undefined]> = {
   'partial success': ['warning', 'testing.iconQueued'],
   warn: ['warning', 'list.warningForeground'],
   error: ['error', 'testing.iconFailed'],
+  'runtime error': ['error', 'testing.iconFailed'],
   fail: ['error', 'testing.iconFailed'],
+  unknown: ['question', undefined],
   skipped: ['debug-step-over', 'testing.iconSkipped'],
+  cancelled: ['debug-stop', 'testing.iconSkipped'],
 };
 
 export function statusIcon(status: NodeStatus): vscode.ThemeIcon {
@@ -39,7 +42,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   readonly onDidChangeTreeData = this.changed.event;
   /** Elements are cached so that VS Code sees stable objects between refreshes. */
   private readonly invocationElements = new Map<number, NodeTreeElement>();
-  private readonly nodeElements = new WeakMap<NodeRow, NodeTreeElement>();
+  private readonly nodeElements = new WeakMap<NodeRun, NodeTreeElement>();
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
 
@@ -89,7 +92,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     return el;
   }
 
-  private nodeElement(entry: InvocationEntry, row: NodeRow): NodeTreeElement {
+  private nodeElement(entry: InvocationEntry, row: NodeRun): NodeTreeElement {
     let el = this.nodeElements.get(row);
     if (!el) this.nodeElements.set(row, (el = { kind: 'node', entry, row }));
     return el;
@@ -100,7 +103,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     const item = new vscode.TreeItem(entry.label, entry.rows.length > 0 ? (entry === this.history.list()[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
     item.id = `invocation-${entry.id}`;
     const { done, total } = this.history.progress(entry);
-    const counts = summarize(entry.rows);
+    const counts = summarize(entry);
     const elapsed = ((entry.endedAt ?? Date.now()) - entry.startedAt) / 1000;
     item.description = running ? `${done}/${total || '?'} · ${formatSeconds(elapsed)}` : [counts, formatSeconds(entry.result?.elapsedSeconds ?? elapsed)].filter(Boolean).join(' · ');
     item.iconPath = running ? new vscode.ThemeIcon('sync~spin') : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? new vscode.ThemeIcon('debug-stop') : statusIcon('error');
@@ -110,11 +113,11 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     return item;
   }
 
-  private nodeItem(entry: InvocationEntry, row: NodeRow): vscode.TreeItem {
+  private nodeItem(entry: InvocationEntry, row: NodeRun): vscode.TreeItem {
     const item = new vscode.TreeItem(row.name, vscode.TreeItemCollapsibleState.None);
     item.id = `invocation-${entry.id}/${row.uniqueId}`;
     item.iconPath = statusIcon(row.status);
-    const parts = [row.status === 'running' || row.status === 'queued' ? row.status : '', formatSeconds(row.executionTime)];
+    const parts = [row.status === 'running' || row.status === 'queued' || row.status === 'cancelled' ? row.status : '', formatSeconds(row.durationSeconds)];
     if (row.rowsAffected !== undefined) parts.push(`${row.rowsAffected} row${row.rowsAffected === 1 ? '' : 's'}`);
     if (row.failures) parts.push(`${row.failures} failing`);
     item.description = parts.filter(Boolean).join(' · ');
@@ -130,8 +133,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   }
 
   /** The node's file: from the final result, else from the manifest. */
-  fileOf(entry: InvocationEntry, row: NodeRow): vscode.Uri | undefined {
-    const rel = row.originalFilePath ?? this.manifests.get(entry.projectRoot)?.index.get(row.uniqueId)?.originalFilePath;
+  fileOf(entry: InvocationEntry, row: NodeRun): vscode.Uri | undefined {
+    const rel = row.filePath ?? this.manifests.get(entry.projectRoot)?.index.get(row.uniqueId)?.originalFilePath;
     return rel ? vscode.Uri.file(join(entry.projectRoot, rel)) : undefined;
   }
 
@@ -141,15 +144,14 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   }
 }
 
-function summarize(rows: NodeRow[]): string {
-  const c = { ok: 0, warn: 0, error: 0, skipped: 0 };
-  for (const r of rows) {
-    if (r.status === 'warn' || r.status === 'partial success') c.warn++;
-    else if (r.status === 'error' || r.status === 'fail') c.error++;
-    else if (r.status === 'skipped') c.skipped++;
-    else c.ok++;
-  }
-  return [c.ok && `${c.ok} ok`, c.warn && `${c.warn} warn`, c.error && `${c.error} error`, c.skipped && `${c.skipped} skipped`].filter(Boolean).join(', ');
+/** "24 ok, 1 warn, 1 error" from the reducer's counts per status. */
+function summarize(entry: InvocationEntry): string {
+  const n = entry.state.counts;
+  const ok = n.success + n.pass + n['no-op'] + n.reused;
+  const warn = n.warn + n['partial success'];
+  const error = n.error + n.fail + n['runtime error'];
+  const notRun = n.skipped + n.cancelled;
+  return [ok && `${ok} ok`, warn && `${warn} warn`, error && `${error} error`, notRun && `${notRun} not run`].filter(Boolean).join(', ');
 }
 
 function escapeMd(s: string): string {

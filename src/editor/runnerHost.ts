@@ -92,6 +92,7 @@ export class RunnerHost implements vscode.Disposable {
     }
     const record = this.history.start({ label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background });
     const controller = new AbortController();
+    controller.signal.addEventListener('abort', () => this.history.cancelling(record), { once: true });
     this.controllers.set(record.id, controller);
     this.setActive(+1);
     this.deps.output.header({
@@ -120,8 +121,15 @@ export class RunnerHost implements vscode.Disposable {
       else if (result.parsed && result.exitCode === 2 && !result.cancelled && result.exception) this.deps.onParseOutcome(project.root, result.exception.message);
       if (!options.background && result.exitCode === 2 && !result.cancelled) this.offerOutput(`${options.label} failed: ${firstLine(result.exception?.message ?? 'dbt stopped with an error')}`);
     } catch (e) {
-      this.history.fail(record, e instanceof Error ? e.message : String(e));
-      this.reportError(e);
+      const message = e instanceof Error ? e.message : String(e);
+      if (controller.signal.aborted) {
+        // The user cancelled and the runner had to stop dbt the hard way: still a cancel, not an error.
+        this.history.fail(record, message, true);
+        this.deps.output.warn(message);
+      } else {
+        this.history.fail(record, message);
+        this.reportError(e);
+      }
     } finally {
       manifestListener.dispose();
       this.controllers.delete(record.id);
@@ -162,8 +170,9 @@ export class RunnerHost implements vscode.Disposable {
   }
 
   cancelAll(): number {
-    for (const c of this.controllers.values()) c.abort();
-    return this.controllers.size;
+    const n = this.controllers.size;
+    for (const c of [...this.controllers.values()]) c.abort();
+    return n;
   }
 
   get runningCount(): number {
@@ -196,6 +205,8 @@ export class RunnerHost implements vscode.Disposable {
       manifestPath: manifests.manifestPath(project.root),
       backend: config.backend(),
       idleTimeoutMs: config.idleTimeoutMs(),
+      // dbt's own cancel path (partial run_results, closing connections) can take seconds on a busy machine.
+      cancelGraceMs: 10_000,
       log: (level, message) => {
         if (level === 'error') output.error(message);
         else if (level === 'warn') output.warn(message);

@@ -153,7 +153,10 @@ connection.onDidChangeWatchedFiles((params) => {
     const path = pathOfUri(change.uri);
     if (!path) continue;
     files.forget(path);
-    if (change.type === FileChangeType.Deleted) publisher.clearFile(change.uri);
+    if (change.type === FileChangeType.Deleted && registry.projectOf(path)) {
+      publisher.clearFile(change.uri);
+      log('info', `${path} was deleted; its diagnostics are cleared until the project is parsed again`);
+    }
     requestParse(path);
   }
 });

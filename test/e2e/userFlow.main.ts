@@ -59,6 +59,7 @@ async function dumpOutput(wb: Workbench): Promise<void> {
     await wb.runCommand('dbt: Show Output', 10_000);
     const text = await wb.panelText();
     console.log(`  --- dbt output channel (visible part) ---\n${text}\n  ---`);
+    for (const n of await wb.notifications()) console.log(`  notification: ${n.replace(/\s+/g, ' ')}`);
   } catch (err) {
     console.log(`  (could not read the output channel: ${err instanceof Error ? err.message : String(err)})`);
   }
@@ -99,6 +100,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await lens.click();
           await wb.showViewContainer('dbt');
           await poll('the Invocations tree to show stg_customers succeeded', async () => {
+            await wb.expandFirst('Invocations');
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows.some((r) => /^stg_customers\b/.test(r.text) && r.icon === 'pass');
           }, DBT_MS);
@@ -116,6 +118,11 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           const failing = wb.pane('Test Results').locator('.monaco-list-row', { hasText: 'accepted_values_orders_status' }).first();
           await poll('the failing accepted_values test in Test Results', async () => {
             return (await wb.treeRows('Test Results')).some((r) => /accepted_values_orders_status/.test(r.text) && /\bFAIL\b/.test(r.text));
+          }, DBT_MS);
+          // Let the build finish: its last refreshes re-render the trees.
+          await poll('the build to finish', async () => {
+            const first = firstGroup(await wb.treeRows('Invocations'))[0];
+            return first !== undefined && /^dbt build\b/.test(first.text) && first.icon !== 'sync~spin';
           }, DBT_MS);
           await failing.click();
           await poll('schema.yml of the marts to open', async () => {
@@ -160,6 +167,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await cancel.waitFor({ timeout: 60_000 });
           await wb.showViewContainer('dbt');
           await poll('slow_model to be running', async () => {
+            await wb.expandFirst('Invocations');
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows.some((r) => /^slow_model\b/.test(r.text) && /\brunning\b/.test(r.text));
           }, DBT_MS);
@@ -173,6 +181,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await input.fill('run -s stg_payments');
           await page.keyboard.press('Enter');
           await poll('the next run (stg_payments) to succeed', async () => {
+            await wb.expandFirst('Invocations');
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows[0]?.icon === 'pass' && rows.some((r) => /^stg_payments\b/.test(r.text) && r.icon === 'pass');
           }, DBT_MS);

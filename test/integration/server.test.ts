@@ -327,7 +327,9 @@ void describe('language server over LSP (real dbt manifest)', () => {
     unlinkSync(p('models/marts/public_orders.sql'));
     writeFileSync(p('models/marts/extra.yml'), extraFiles['models/marts/extra.yml'].replace(/ {2}- name: public_orders\n {4}access: public\n/, ''));
     rmSync(p('models/marts/uses_versions.sql'), { force: true });
+    const deletedLog = client.nextLog(/public_orders\.sql was deleted/);
     await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(p('models/marts/public_orders.sql')), type: 3 }] });
+    await deletedLog;
     writeAtomically(slimPath, slimManifest(dbtParse(root)));
     await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath: slimPath, stale: false });
     await client.waitFor('public-model diagnostic gone', () => client.diagnostics.get(yml)?.length === 0);

@@ -25,7 +25,7 @@ const T = { timeout: 300_000 };
 const tally = new Tally();
 const fuzz: Record<string, number> = {};
 
-describe('bad input', () => {
+void describe('bad input', () => {
   let p: TempProject;
   let runner: ProjectRunner;
   let scratch: string;
@@ -76,7 +76,7 @@ describe('bad input', () => {
     return `${r.exception?.type}: ${message.split('\n').slice(0, 2).join(' ').slice(0, 160)}`;
   }
 
-  const c = (name: string, body: () => Promise<string | void>) => it(name, T, () => tally.run(name, body));
+  const c = (name: string, body: () => Promise<string | void>) => void it(name, T, () => tally.run(name, body));
 
   // ---- the project and its profile ----
 
@@ -471,7 +471,7 @@ describe('bad input', () => {
           parts.push(Buffer.from(`${JSON.stringify(ev)}\n`));
         } else {
           // Garbage that is not a JSON object, including invalid UTF-8 and lone "{".
-          let g = rng.lineBytes(rng.int(0, 400));
+          const g = rng.lineBytes(rng.int(0, 400));
           if (g.length > 0 && rng.next() < 0.3) g[0] = 0x7b;
           parts.push(Buffer.concat([g, Buffer.from(rng.next() < 0.1 ? '\r\n' : '\n')]));
         }

@@ -23,7 +23,7 @@ const figures: Record<string, number> = {};
 
 const uidOf = (e: RawDbtEvent): string | undefined => (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
 
-describe('faults', () => {
+void describe('faults', () => {
   let p: TempProject;
   let runner: ProjectRunner;
   const logs: string[] = [];
@@ -41,7 +41,7 @@ describe('faults', () => {
     recordSection('faults', { tried: tally.tried, survived: tally.held, cases: tally.cases, figures });
   });
 
-  it('SIGKILL mid-build: a clear error at once, the finished nodes kept, the next request on a new worker', T, () =>
+  void it('SIGKILL mid-build: a clear error at once, the finished nodes kept, the next request on a new worker', T, () =>
     tally.run('worker SIGKILLed mid-build', async () => {
       const history = new InvocationHistory();
       const entry = history.start({ label: 'dbt build', args: ['build'], projectRoot: p.root, projectName: 'jaffle' });
@@ -93,7 +93,7 @@ describe('faults', () => {
       return `error after ${detectMs} ms; ${done.length} finished nodes kept`;
     }));
 
-  it('a model that hangs and ignores cancel: cancel, then kill after the grace period; the queue moves on', T, () =>
+  void it('a model that hangs and ignores cancel: cancel, then kill after the grace period; the queue moves on', T, () =>
     tally.run('hung model ignoring cancel', async () => {
       const ac = new AbortController();
       let hangPid = 0;
@@ -147,7 +147,7 @@ describe('faults', () => {
       return `stopped ${stopMs} ms after cancel (grace 3000 ms); events after the cancel: ${[...new Set(afterAbort)].join(', ') || 'none'}`;
     }));
 
-  it('dbt fails inside a macro it calls back into (on-run-start): exit 2 with type and message; the worker goes on', T, () =>
+  void it('dbt fails inside a macro it calls back into (on-run-start): exit 2 with type and message; the worker goes on', T, () =>
     tally.run('exception in a hook macro', async () => {
       const boom = await record(runner, ['run', '--select', 'stg_customers', '--vars', '{hook_boom: true}']);
       assert.equal(boom.result.exitCode, 2);
@@ -162,7 +162,7 @@ describe('faults', () => {
       await assertCleanAfterFault(p, 'exit 2', pid);
     }));
 
-  it('dbt uninstalled under a running extension: a clear message per request, one spawn each, no retries', T, () =>
+  void it('dbt uninstalled under a running extension: a clear message per request, one spawn each, no retries', T, () =>
     tally.run('dbt removed while running', async () => {
       const scratch = mkdtempSync(join(tmpdir(), 'conductor-rel-venv-'));
       const spawnLog = join(scratch, 'spawns.log');
@@ -198,7 +198,7 @@ describe('faults', () => {
       }
     }));
 
-  it('Python removed under a running extension: a clear message per request, no process, no retries', T, () =>
+  void it('Python removed under a running extension: a clear message per request, no process, no retries', T, () =>
     tally.run('Python removed while running', async () => {
       const scratch = mkdtempSync(join(tmpdir(), 'conductor-rel-venv-'));
       let r: ProjectRunner | undefined;
@@ -225,7 +225,7 @@ describe('faults', () => {
     }));
 
   for (const how of ['deleted', 'renamed'] as const) {
-    it(`project folder ${how} while its worker is alive: the worker stops, the next request says why`, T, () =>
+    void it(`project folder ${how} while its worker is alive: the worker stops, the next request says why`, T, () =>
       tally.run(`project folder ${how}`, async () => {
         const q = await relProject();
         const r = makeRunner(q);

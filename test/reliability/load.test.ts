@@ -55,12 +55,14 @@ function assertSerialInOrder(tracked: Tracked[]): void {
     // Events of one request arrive after every event of the one before it.
     assert.ok(t.events[0].seq > lastSeq, `request ${t.index} started only after request ${t.index - 1} ended`);
     lastSeq = t.events[t.events.length - 1].seq;
-    // And dbt agrees: one invocation id per request, its time span after the previous one's.
+    // And dbt agrees: its own invocations (a re-parse is one more) belong to this request alone,
+    // and their time span starts after the previous request's ended.
     const ids = new Set(t.events.map((x) => x.e.info.invocation_id));
-    assert.equal(ids.size, 1, `request ${t.index} is one dbt invocation`);
-    const [id] = ids;
-    assert.ok(id && !invocationIds.has(id), 'a new dbt invocation per request');
-    invocationIds.add(id);
+    assert.ok(ids.size === 1 || (ids.size === 2 && t.result.parsed), `request ${t.index}: ${ids.size} dbt invocations`);
+    for (const id of ids) {
+      assert.ok(id && !invocationIds.has(id), `request ${t.index} shares no dbt invocation with an earlier one`);
+      invocationIds.add(id);
+    }
     const ts = t.events.map((x) => x.e.info.ts ?? '').filter(Boolean).sort();
     assert.ok(ts[0] >= lastEndTs, `request ${t.index} began (${ts[0]}) after the previous one ended (${lastEndTs})`);
     lastEndTs = ts[ts.length - 1];
@@ -68,7 +70,7 @@ function assertSerialInOrder(tracked: Tracked[]): void {
 }
 
 function lsArgs(i: number): string[] {
-  return ['ls', '--select', MODELS[i % MODELS.length]];
+  return ['ls', '--select', MODELS[i % MODELS.length], '--resource-type', 'model'];
 }
 
 function assertListed(t: Tracked): void {
@@ -77,7 +79,7 @@ function assertListed(t: Tracked): void {
   assert.deepEqual(t.result.output.items, [`jaffle.staging.${model}`], `request ${t.index} got its own answer`);
 }
 
-describe('load', () => {
+void describe('load', () => {
   let p: TempProject;
   let runner: ProjectRunner;
 
@@ -94,7 +96,7 @@ describe('load', () => {
     recordSection('load', load);
   });
 
-  it('50 invocations in a burst: all complete, in order, none lost, never two at once', T, async () => {
+  void it('50 invocations in a burst: all complete, in order, none lost, never two at once', T, async () => {
     const argsList = Array.from({ length: 50 }, (_, i) => (i % 10 === 9 ? ['run', '--select', MODELS[i % 3]] : lsArgs(i)));
     const started = performance.now();
     const tracked = await burst(runner, argsList);
@@ -109,7 +111,7 @@ describe('load', () => {
     load.burst = { requested: 50, completed: tracked.filter((t) => t.result?.exitCode === 0).length, inOrder: true, overlapping: 0, seconds: Math.round(seconds * 10) / 10 };
   });
 
-  it('a soak of 300 warm invocations: worker memory stays bounded', T, async () => {
+  void it('a soak of 300 warm invocations: worker memory stays bounded', T, async () => {
     const rss: { at: number; mib: number }[] = [];
     let pid = 0;
     const started = performance.now();
@@ -132,7 +134,7 @@ describe('load', () => {
     load.soak = { invocations: 300, rssMiB: { start, middle, end }, samples: rss, seconds: Math.round(seconds * 10) / 10, msPerInvocation: Math.round((seconds * 1000) / 300) };
   });
 
-  it('recycling after N invocations and above an RSS limit loses no request', T, async () => {
+  void it('recycling after N invocations and above an RSS limit loses no request', T, async () => {
     const counted = makeRunner(p, { recycleAfterInvocations: 4 });
     try {
       const tracked = await burst(counted, Array.from({ length: 10 }, (_, i) => lsArgs(i)));
@@ -165,9 +167,10 @@ describe('load', () => {
     await assertCleanAfterFault(p, 'recycling', runnerWorkerPid());
   });
 
-  it('10 projects: at most one worker each, idle workers stop', T, async () => {
+  void it('10 projects: at most one worker each, idle workers stop', T, async () => {
     const projects = await Promise.all(Array.from({ length: 10 }, () => copyProject('jaffle')));
-    const runners = projects.map((q) => makeRunner(q, { idleTimeoutMs: 3000 }));
+    // Ten dbt imports at once on a small machine: give each start more time than the default.
+    const runners = projects.map((q) => makeRunner(q, { idleTimeoutMs: 3000, startTimeoutMs: 300_000 }));
     let peakTotal = 0;
     let peakPerProject = 0;
     const sample = () => {

@@ -8,8 +8,8 @@ import {
   type InvocationSpec,
 } from '../../src/dbt/args';
 
-describe('buildArgs: commands', () => {
-  it('builds every command, two-word commands as two arguments', () => {
+void describe('buildArgs: commands', () => {
+  void it('builds every command, two-word commands as two arguments', () => {
     for (const command of COMMANDS) {
       const args = buildArgs({ command });
       assert.deepEqual(args, command.split(' '), command);
@@ -18,7 +18,7 @@ describe('buildArgs: commands', () => {
     assert.deepEqual(buildArgs({ command: 'source freshness' }), ['source', 'freshness']);
   });
 
-  it('rejects an unknown command with the list of known ones', () => {
+  void it('rejects an unknown command with the list of known ones', () => {
     assert.throws(() => buildArgs({ command: 'runn' as InvocationSpec['command'] }), (err: unknown) => {
       assert.ok(err instanceof InvocationError);
       assert.match(err.message, /Unknown dbt command "runn"/);
@@ -28,8 +28,8 @@ describe('buildArgs: commands', () => {
   });
 });
 
-describe('buildArgs: selections', () => {
-  it('selects a node by name, with parents, children or both', () => {
+void describe('buildArgs: selections', () => {
+  void it('selects a node by name, with parents, children or both', () => {
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'node', name: 'orders' } }), ['run', '--select', 'orders']);
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'node', name: 'orders', parents: true } }), ['run', '--select', '+orders']);
     assert.deepEqual(buildArgs({ command: 'build', selection: { kind: 'node', name: 'orders', children: true } }), ['build', '--select', 'orders+']);
@@ -39,12 +39,12 @@ describe('buildArgs: selections', () => {
     );
   });
 
-  it('selects one version of a versioned model with dbt\'s name.vN syntax', () => {
+  void it('selects one version of a versioned model with dbt\'s name.vN syntax', () => {
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'node', name: 'dim', version: 2 } }), ['run', '--select', 'dim.v2']);
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'node', name: 'dim', version: 'v1', parents: true } }), ['run', '--select', '+dim.v1']);
   });
 
-  it('selects folders and files with path:, relative and with forward slashes', () => {
+  void it('selects folders and files with path:, relative and with forward slashes', () => {
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'path', path: 'models/staging/' } }), ['run', '--select', 'path:models/staging']);
     assert.deepEqual(buildArgs({ command: 'test', selection: { kind: 'path', path: './models/x.sql' } }), ['test', '--select', 'path:models/x.sql']);
     assert.deepEqual(
@@ -53,7 +53,7 @@ describe('buildArgs: selections', () => {
     );
   });
 
-  it('rejects paths dbt cannot select: outside the project, absolute, with spaces', () => {
+  void it('rejects paths dbt cannot select: outside the project, absolute, with spaces', () => {
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'path', path: '../other/models' } }), /not inside the dbt project/);
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'path', path: '/abs/models' } }), /not inside the dbt project/);
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'path', path: 'C:\\proj\\models' } }), /not inside the dbt project/);
@@ -61,26 +61,26 @@ describe('buildArgs: selections', () => {
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'path', path: '  ' } }), /Path is empty/);
   });
 
-  it('selects tags and named selectors', () => {
+  void it('selects tags and named selectors', () => {
     assert.deepEqual(buildArgs({ command: 'build', selection: { kind: 'tag', tag: 'nightly' } }), ['build', '--select', 'tag:nightly']);
     assert.deepEqual(buildArgs({ command: 'build', selection: { kind: 'tag', tag: 'nightly', children: true } }), ['build', '--select', 'tag:nightly+']);
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'selector', name: 'daily' } }), ['run', '--selector', 'daily']);
   });
 
-  it('turns free selection text into one argument per selector, trimmed', () => {
+  void it('turns free selection text into one argument per selector, trimmed', () => {
     assert.deepEqual(
       buildArgs({ command: 'build', selection: { kind: 'text', text: '  +orders   tag:nightly\tpath:models/x  ' } }),
       ['build', '--select', '+orders', 'tag:nightly', 'path:models/x'],
     );
   });
 
-  it('passes shell metacharacters through as plain data', () => {
+  void it('passes shell metacharacters through as plain data', () => {
     const nasty = 'orders;rm$(x)`y`|z&*';
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'text', text: nasty } }), ['run', '--select', nasty]);
     assert.deepEqual(buildArgs({ command: 'run', selection: { kind: 'node', name: "it's" } }), ['run', '--select', "it's"]);
   });
 
-  it('rejects empty selections, line breaks, and words dbt would read as flags', () => {
+  void it('rejects empty selections, line breaks, and words dbt would read as flags', () => {
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'text', text: '   ' } }), /Selection is empty/);
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'text', text: 'orders\ncustomers' } }), /several lines/);
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'node', name: '' } }), /Node name is empty/);
@@ -90,13 +90,13 @@ describe('buildArgs: selections', () => {
     assert.throws(() => buildArgs({ command: 'run', selection: { kind: 'selector', name: ' ' } }), /Selector name is empty/);
   });
 
-  it('refuses a selection for commands that take none', () => {
+  void it('refuses a selection for commands that take none', () => {
     for (const command of ['parse', 'deps', 'debug', 'clean', 'retry'] as const) {
       assert.throws(() => buildArgs({ command, selection: { kind: 'node', name: 'orders' } }), new RegExp(`dbt ${command} does not take a selection`));
     }
   });
 
-  it('adds --exclude for selecting commands only', () => {
+  void it('adds --exclude for selecting commands only', () => {
     assert.deepEqual(
       buildArgs({ command: 'build', selection: { kind: 'node', name: 'orders', parents: true }, exclude: 'stg_orders tag:slow' }),
       ['build', '--select', '+orders', '--exclude', 'stg_orders', 'tag:slow'],
@@ -104,7 +104,7 @@ describe('buildArgs: selections', () => {
     assert.throws(() => buildArgs({ command: 'deps', exclude: 'x' }), /does not take --exclude/);
   });
 
-  it('previews selected SQL with show --inline and compile --inline, as one argument', () => {
+  void it('previews selected SQL with show --inline and compile --inline, as one argument', () => {
     const sql = '-- a comment\nselect *\nfrom {{ ref("orders") }}; drop table x';
     assert.deepEqual(
       buildArgs({ command: 'show', selection: { kind: 'inline', sql: `  ${sql}\n` }, limit: 10 }),
@@ -116,8 +116,8 @@ describe('buildArgs: selections', () => {
   });
 });
 
-describe('buildArgs: options', () => {
-  it('adds --full-refresh only for run, build and seed', () => {
+void describe('buildArgs: options', () => {
+  void it('adds --full-refresh only for run, build and seed', () => {
     for (const command of ['run', 'build', 'seed'] as const) {
       assert.ok(buildArgs({ command, fullRefresh: true }).includes('--full-refresh'), command);
     }
@@ -126,7 +126,7 @@ describe('buildArgs: options', () => {
     }
   });
 
-  it('adds target, profile, profiles dir, threads and vars in a stable order', () => {
+  void it('adds target, profile, profiles dir, threads and vars in a stable order', () => {
     assert.deepEqual(
       buildArgs({
         command: 'run', selection: { kind: 'node', name: 'orders' }, fullRefresh: true, target: 'ci', profile: 'jaffle',
@@ -137,21 +137,21 @@ describe('buildArgs: options', () => {
     );
   });
 
-  it('leaves --threads off the commands that do not take it', () => {
+  void it('leaves --threads off the commands that do not take it', () => {
     assert.deepEqual(buildArgs({ command: 'ls', threads: 4 }), ['ls']);
     assert.deepEqual(buildArgs({ command: 'deps', threads: 4, target: 'dev' }), ['deps', '--target', 'dev']);
     assert.throws(() => buildArgs({ command: 'run', threads: 0 }), /at least 1/);
     assert.throws(() => buildArgs({ command: 'run', threads: 2.5 }), /whole number/);
   });
 
-  it('appends the extra arguments from the settings last, untouched', () => {
+  void it('appends the extra arguments from the settings last, untouched', () => {
     assert.deepEqual(
       buildArgs({ command: 'build', selection: { kind: 'node', name: 'orders' }, extraArgs: ['--fail-fast', '--exclude', 'a b'] }),
       ['build', '--select', 'orders', '--fail-fast', '--exclude', 'a b'],
     );
   });
 
-  it('checks --limit and --output against the command', () => {
+  void it('checks --limit and --output against the command', () => {
     assert.deepEqual(buildArgs({ command: 'show', selection: { kind: 'node', name: 'customers' }, limit: -1 }), ['show', '--select', 'customers', '--limit', '-1']);
     assert.throws(() => buildArgs({ command: 'show', limit: 0 }), /at least 1, or -1/);
     assert.throws(() => buildArgs({ command: 'run', limit: 5 }), /dbt show only/);
@@ -161,21 +161,21 @@ describe('buildArgs: options', () => {
     assert.throws(() => buildArgs({ command: 'run', output: 'json' }), /no --output/);
   });
 
-  it('rejects target and profile names that are empty after trimming or contain spaces', () => {
+  void it('rejects target and profile names that are empty after trimming or contain spaces', () => {
     assert.deepEqual(buildArgs({ command: 'run', target: '' }), ['run']);
     assert.throws(() => buildArgs({ command: 'run', target: ' ' }), /Target name is empty/);
     assert.throws(() => buildArgs({ command: 'run', profile: 'a b' }), /contains a space/);
   });
 });
 
-describe('validateVars', () => {
-  it('accepts YAML and JSON mappings', () => {
+void describe('validateVars', () => {
+  void it('accepts YAML and JSON mappings', () => {
     assert.equal(validateVars('{"a": 1}'), '{"a": 1}');
     assert.equal(validateVars('a: 1\nb: [x, y]\n'), 'a: 1\nb: [x, y]');
     assert.equal(validateVars('{broken_runtime: true}'), '{broken_runtime: true}');
   });
 
-  it('explains what is wrong when vars are not a mapping', () => {
+  void it('explains what is wrong when vars are not a mapping', () => {
     assert.throws(() => validateVars('[1, 2]'), /must be a mapping.*got a list/);
     assert.throws(() => validateVars('42'), /got a number/);
     assert.throws(() => validateVars('just text'), /got a string/);
@@ -185,8 +185,8 @@ describe('validateVars', () => {
   });
 });
 
-describe('describeInvocation', () => {
-  it('labels invocations the way a user would type them', () => {
+void describe('describeInvocation', () => {
+  void it('labels invocations the way a user would type them', () => {
     assert.equal(describeInvocation({ command: 'run', selection: { kind: 'node', name: 'orders', parents: true } }), 'dbt run +orders');
     assert.equal(describeInvocation({ command: 'build' }), 'dbt build');
     assert.equal(describeInvocation({ command: 'build', fullRefresh: true, target: 'ci' }), 'dbt build --full-refresh --target ci');
@@ -196,51 +196,51 @@ describe('describeInvocation', () => {
     assert.equal(describeInvocation({ command: 'build', selection: { kind: 'path', path: 'models/staging' } }), 'dbt build path:models/staging');
   });
 
-  it('shortens inline SQL to one line', () => {
+  void it('shortens inline SQL to one line', () => {
     const label = describeInvocation({ command: 'show', selection: { kind: 'inline', sql: 'select *\n  from orders\n where amount > 100 and status = "shipped"' } });
     assert.match(label, /^dbt show --inline "select \* from orders where amount > 1/);
     assert.ok(label.length < 70);
     assert.ok(!label.includes('\n'));
   });
 
-  it('does not throw on a selection that buildArgs would reject', () => {
+  void it('does not throw on a selection that buildArgs would reject', () => {
     assert.equal(describeInvocation({ command: 'run', selection: { kind: 'text', text: '' } }), 'dbt run (invalid selection)');
   });
 });
 
-describe('tokenizeCommandLine', () => {
-  it('splits on blanks like a POSIX shell', () => {
+void describe('tokenizeCommandLine', () => {
+  void it('splits on blanks like a POSIX shell', () => {
     assert.deepEqual(tokenizeCommandLine('  run   --select\torders  '), ['run', '--select', 'orders']);
     assert.deepEqual(tokenizeCommandLine(''), []);
   });
 
-  it('keeps single-quoted text literally', () => {
+  void it('keeps single-quoted text literally', () => {
     assert.deepEqual(tokenizeCommandLine(`run --vars '{"a": "b c"}'`), ['run', '--vars', '{"a": "b c"}']);
     assert.deepEqual(tokenizeCommandLine(`'a\\b'`), ['a\\b']);
     assert.deepEqual(tokenizeCommandLine(`''`), ['']);
   });
 
-  it('handles double quotes with the POSIX escapes only', () => {
+  void it('handles double quotes with the POSIX escapes only', () => {
     assert.deepEqual(tokenizeCommandLine(`"a \\"b\\" \\\\ \\$x \\n"`), ['a "b" \\ $x \\n']);
     assert.deepEqual(tokenizeCommandLine(`--vars "{key: 'v'}"`), ['--vars', "{key: 'v'}"]);
   });
 
-  it('joins adjacent quoted and unquoted parts into one word', () => {
+  void it('joins adjacent quoted and unquoted parts into one word', () => {
     assert.deepEqual(tokenizeCommandLine(`a'b c'"d e"f`), ['ab cd ef']);
   });
 
-  it('treats a backslash outside quotes as an escape, and backslash-newline as a continuation', () => {
+  void it('treats a backslash outside quotes as an escape, and backslash-newline as a continuation', () => {
     assert.deepEqual(tokenizeCommandLine('a\\ b c'), ['a b', 'c']);
     assert.deepEqual(tokenizeCommandLine('run \\\n--select x'), ['run', '--select', 'x']);
   });
 
-  it('never expands or interprets shell syntax', () => {
+  void it('never expands or interprets shell syntax', () => {
     assert.deepEqual(tokenizeCommandLine('ls --select $HOME * ~ `id` $(id) ; rm -rf / | cat'), [
       'ls', '--select', '$HOME', '*', '~', '`id`', '$(id)', ';', 'rm', '-rf', '/', '|', 'cat',
     ]);
   });
 
-  it('rejects unbalanced quotes and a trailing backslash with a clear message', () => {
+  void it('rejects unbalanced quotes and a trailing backslash with a clear message', () => {
     assert.throws(() => tokenizeCommandLine(`run --vars '{a: 1}`), /Unclosed single quote at column 12/);
     assert.throws(() => tokenizeCommandLine(`run "x`), /Unclosed double quote at column 5/);
     assert.throws(() => tokenizeCommandLine(`run "x\\"`), /Unclosed double quote/);
@@ -248,19 +248,19 @@ describe('tokenizeCommandLine', () => {
   });
 });
 
-describe('parseCommandLine', () => {
-  it('strips a leading dbt and keeps the rest as arguments', () => {
+void describe('parseCommandLine', () => {
+  void it('strips a leading dbt and keeps the rest as arguments', () => {
     assert.deepEqual(parseCommandLine('dbt build --select "+orders" --full-refresh').args, ['build', '--select', '+orders', '--full-refresh']);
     assert.deepEqual(parseCommandLine('run-operation my_macro --args "{x: 1}"').args, ['run-operation', 'my_macro', '--args', '{x: 1}']);
     assert.deepEqual(parseCommandLine('--version').args, ['--version']);
   });
 
-  it('labels the command with quoting where needed', () => {
+  void it('labels the command with quoting where needed', () => {
     assert.equal(parseCommandLine(`dbt run --vars '{a: 1}'`).label, `dbt run --vars '{a: 1}'`);
     assert.equal(parseCommandLine('build -s +orders').label, 'dbt build -s +orders');
   });
 
-  it('rejects empty input, unknown commands and commands that would hang', () => {
+  void it('rejects empty input, unknown commands and commands that would hang', () => {
     assert.throws(() => parseCommandLine('  dbt  '), /Type a dbt command/);
     assert.throws(() => parseCommandLine('rm -rf /'), /Unknown dbt command "rm"/);
     assert.throws(() => parseCommandLine('dbt init my_project'), /run it in a terminal/);

@@ -22,7 +22,7 @@ async function put(rel: string, text: string): Promise<string> {
 
 const project = (name: string, extra = ''): string => `name: ${name}\nprofile: ${name}\nconfig-version: 2\n${extra}`;
 
-describe('discoverProjects', () => {
+void describe('discoverProjects', () => {
   let candidates: string[];
 
   before(async () => {
@@ -49,13 +49,13 @@ describe('discoverProjects', () => {
     await rm(ws, { recursive: true, force: true });
   });
 
-  it('keeps the user\'s projects and leaves out packages, build output, dependencies and virtualenvs', async () => {
+  void it('keeps the user\'s projects and leaves out packages, build output, dependencies and virtualenvs', async () => {
     const found = await discoverProjects(candidates, { workspaceFolders: [ws] });
     const names = found.map((p) => p.name ?? `(error at ${p.root})`);
     assert.deepEqual(names.sort(), ['(error at ' + join(ws, 'broken') + ')', 'analytics', 'inner', 'plain_env_folder']);
   });
 
-  it('reads the project\'s settings, with dbt\'s defaults for what is absent', async () => {
+  void it('reads the project\'s settings, with dbt\'s defaults for what is absent', async () => {
     const found = await discoverProjects(candidates, { workspaceFolders: [ws] });
     const analytics = found.find((p) => p.name === 'analytics');
     assert.ok(analytics);
@@ -72,7 +72,7 @@ describe('discoverProjects', () => {
     assert.equal(analytics.error, undefined);
   });
 
-  it('reports malformed YAML as an entry with a message, not a throw', async () => {
+  void it('reports malformed YAML as an entry with a message, not a throw', async () => {
     const found = await discoverProjects(candidates, { workspaceFolders: [ws] });
     const broken = found.find((p) => p.root === join(ws, 'broken'));
     assert.ok(broken);
@@ -81,7 +81,7 @@ describe('discoverProjects', () => {
     assert.deepEqual(broken.modelPaths, ['models']);
   });
 
-  it('reports a file that cannot be read, and reads each candidate once', async () => {
+  void it('reports a file that cannot be read, and reads each candidate once', async () => {
     const reads: string[] = [];
     const fs: ProjectFs = {
       readFile: async (p) => {
@@ -98,7 +98,7 @@ describe('discoverProjects', () => {
     assert.match(found.find((p) => p.root.endsWith('unreadable'))?.error ?? '', /Cannot read dbt_project.yml: EACCES/);
   });
 
-  it('only looks at folder names below the workspace folder', async () => {
+  void it('only looks at folder names below the workspace folder', async () => {
     // A workspace that itself lives in a folder called "target" still works.
     const inTarget = join(ws, 'target', 'work');
     const file = join(inTarget, 'proj', 'dbt_project.yml');
@@ -110,7 +110,7 @@ describe('discoverProjects', () => {
     assert.equal(isInExcludedFolder(file, inTarget), false);
   });
 
-  it('reads the repository\'s jaffle fixture', async () => {
+  void it('reads the repository\'s jaffle fixture', async () => {
     const file = join(fixturePath('jaffle'), 'dbt_project.yml');
     const [jaffle] = await discoverProjects([file]);
     assert.equal(jaffle.name, 'jaffle');
@@ -120,15 +120,15 @@ describe('discoverProjects', () => {
     assert.equal(jaffle.error, undefined);
   });
 
-  it('reports the broken/bad_yaml fixture with a YAML error', async () => {
+  void it('reports the broken/bad_yaml fixture with a YAML error', async () => {
     const file = join(fixturePath('broken/bad_yaml'), 'dbt_project.yml');
     const [bad] = await discoverProjects([file]);
     assert.match(bad.error ?? '', /not valid YAML/);
   });
 });
 
-describe('readProject', () => {
-  it('accepts the pre-1.0 source-paths and data-paths names and a single string path', () => {
+void describe('readProject', () => {
+  void it('accepts the pre-1.0 source-paths and data-paths names and a single string path', () => {
     const p = readProject('/w/p/dbt_project.yml', 'name: p\nsource-paths: ["src"]\ndata-paths: ["data"]\nmacro-paths: m\n');
     assert.deepEqual(p.modelPaths, ['src']);
     assert.deepEqual(p.seedPaths, ['data']);
@@ -136,26 +136,26 @@ describe('readProject', () => {
     assert.equal(p.error, undefined);
   });
 
-  it('explains a missing name, a wrong path type, and a file that is not a mapping', () => {
+  void it('explains a missing name, a wrong path type, and a file that is not a mapping', () => {
     assert.match(readProject('/w/p/dbt_project.yml', 'profile: x\n').error ?? '', /has no `name:`/);
     assert.match(readProject('/w/p/dbt_project.yml', 'name: p\nmodel-paths: {a: 1}\n').error ?? '', /`model-paths` must be a list/);
     assert.match(readProject('/w/p/dbt_project.yml', '- a\n- b\n').error ?? '', /must be a mapping/);
     assert.match(readProject('/w/p/dbt_project.yml', '').error ?? '', /must be a mapping/);
   });
 
-  it('keeps a Jinja profile expression as written', () => {
+  void it('keeps a Jinja profile expression as written', () => {
     const p = readProject('/w/p/dbt_project.yml', `name: p\nprofile: "{{ env_var('DBT_PROFILE', 'dev') }}"\n`);
     assert.equal(p.profile, "{{ env_var('DBT_PROFILE', 'dev') }}");
   });
 });
 
-describe('projectForFile', () => {
+void describe('projectForFile', () => {
   const outer = readProject('/w/mono/dbt_project.yml', project('outer'));
   const inner = readProject('/w/mono/sub/inner/dbt_project.yml', project('inner'));
   const other = readProject('/w/other/dbt_project.yml', project('other'));
   const all: DbtProject[] = [outer, inner, other];
 
-  it('picks the innermost project that holds the file', () => {
+  void it('picks the innermost project that holds the file', () => {
     assert.equal(projectForFile(all, '/w/mono/models/a.sql')?.name, 'outer');
     assert.equal(projectForFile(all, '/w/mono/sub/inner/models/b.sql')?.name, 'inner');
     assert.equal(projectForFile(all, '/w/mono/sub/inner/dbt_project.yml')?.name, 'inner');
@@ -163,15 +163,15 @@ describe('projectForFile', () => {
     assert.equal(projectForFile(all, '/w/other/models/c.sql')?.name, 'other');
   });
 
-  it('does not match a sibling folder whose name starts the same', () => {
+  void it('does not match a sibling folder whose name starts the same', () => {
     assert.equal(projectForFile(all, '/w/mono-2/models/a.sql'), undefined);
     assert.equal(projectForFile(all, '/w/otherwise.sql'), undefined);
     assert.equal(projectForFile([], '/w/mono/models/a.sql'), undefined);
   });
 });
 
-describe('folderKindOf', () => {
-  it('tells which configured folder holds a file', () => {
+void describe('folderKindOf', () => {
+  void it('tells which configured folder holds a file', () => {
     const p = readProject('/w/p/dbt_project.yml', project('p', 'model-paths: ["models", "more_models"]\n'));
     assert.equal(folderKindOf(p, '/w/p/models/staging/a.sql'), 'model');
     assert.equal(folderKindOf(p, '/w/p/more_models/b.sql'), 'model');

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeScrubber, scrubSecrets, secretValues } from '../../src/dbt/secrets';
 
-describe('scrubSecrets', () => {
-  it('masks every occurrence of every DBT_ENV_SECRET value', () => {
+void describe('scrubSecrets', () => {
+  void it('masks every occurrence of every DBT_ENV_SECRET value', () => {
     const env = { DBT_ENV_SECRET_PASSWORD: 's3cr3t-pw', DBT_ENV_SECRET_TOKEN: 'tok_ABC', HOME: '/home/me' };
     assert.equal(
       scrubSecrets('password=s3cr3t-pw token=tok_ABC again s3cr3t-pw home=/home/me', env),
@@ -12,42 +12,42 @@ describe('scrubSecrets', () => {
     );
   });
 
-  it('leaves other variables, blank secrets and text without secrets alone', () => {
+  void it('leaves other variables, blank secrets and text without secrets alone', () => {
     const env = { DBT_ENV_SECRET_EMPTY: '', DBT_ENV_SECRET_BLANK: '   ', DBT_ENV_CUSTOM_ENV_X: 'visible', PASSWORD: 'notdbt' };
     const text = 'visible notdbt    spaces';
     assert.equal(scrubSecrets(text, env), text);
     assert.deepEqual(secretValues(env), []);
   });
 
-  it('uses dbt\'s prefix DBT_ENV_SECRET (with or without a trailing underscore part)', () => {
+  void it('uses dbt\'s prefix DBT_ENV_SECRET (with or without a trailing underscore part)', () => {
     assert.equal(scrubSecrets('x=abc', { DBT_ENV_SECRET: 'abc' }), 'x=*****');
     assert.equal(scrubSecrets('x=abc', { DBT_ENV_SECRETX: 'abc' }), 'x=*****');
     assert.equal(scrubSecrets('x=abc', { MY_DBT_ENV_SECRET_X: 'abc' }), 'x=abc');
   });
 
-  it('masks short secrets too, as dbt does', () => {
+  void it('masks short secrets too, as dbt does', () => {
     assert.equal(scrubSecrets('a-b-a', { DBT_ENV_SECRET_A: 'a' }), '*****-b-*****');
   });
 
-  it('masks a secret that contains another one whole', () => {
+  void it('masks a secret that contains another one whole', () => {
     const env = { DBT_ENV_SECRET_SHORT: 'pass', DBT_ENV_SECRET_LONG: 'password123' };
     assert.equal(scrubSecrets('pw: password123 / pass', env), 'pw: ***** / *****');
   });
 
-  it('treats regular-expression characters in secrets literally', () => {
+  void it('treats regular-expression characters in secrets literally', () => {
     const env = { DBT_ENV_SECRET_RE: 'a.b*c(d)[e]$^\\' };
     assert.equal(scrubSecrets('v=a.b*c(d)[e]$^\\ and axbbbc', env), 'v=***** and axbbbc');
   });
 
-  it('also masks the trimmed form of a value read with a trailing newline', () => {
+  void it('also masks the trimmed form of a value read with a trailing newline', () => {
     assert.equal(scrubSecrets('token: hunter22.', { DBT_ENV_SECRET_T: 'hunter22\n' }), 'token: *****.');
   });
 
-  it('masks extra secrets such as a profile password', () => {
+  void it('masks extra secrets such as a profile password', () => {
     assert.equal(scrubSecrets('conn pw=Pa55word', {}, ['Pa55word']), 'conn pw=*****');
   });
 
-  it('a scrubber bound once gives the same answers for many lines', () => {
+  void it('a scrubber bound once gives the same answers for many lines', () => {
     const scrub = makeScrubber({ DBT_ENV_SECRET_K: 'key-123' });
     assert.equal(scrub('key-123'), '*****');
     assert.equal(scrub('nothing here'), 'nothing here');

@@ -136,16 +136,21 @@ describe('InvocationHistory bookkeeping', () => {
     assert.ok(!listed.includes(parse.id));
   });
 
-  it('marks nodes that never finished as skipped when the invocation is cancelled', () => {
+  it('marks the nodes running at the cancel as cancelled, even when dbt then reports them as errors', () => {
     const build = loadStream('build');
     const h = new InvocationHistory();
     const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
     // Stop halfway, as a cancel would.
     for (const e of build.events.slice(0, Math.floor(build.events.length / 2))) h.event(entry, e);
-    assert.ok(entry.rows.some((r) => r.status === 'running'), 'something was running at the cut');
+    const running = entry.rows.filter((r) => r.status === 'running');
+    assert.ok(running.length > 0, 'something was running at the cut');
+    h.cancelling(entry);
+    // dbt's KeyboardInterrupt path ends the interrupted node as an error.
+    running[0]!.status = 'error';
     h.finish(entry, { command: 'build', success: false, exitCode: 2, nodes: [], output: { kind: 'none' }, exception: { type: 'KeyboardInterrupt', message: 'Cancelled' }, elapsedSeconds: 1, parsed: false, cancelled: true, backend: 'worker' });
     assert.equal(entry.status, 'cancelled');
-    assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued'));
+    assert.ok(running.every((r) => r.status === 'cancelled'));
+    assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued' || r.status === 'error'));
   });
 
   it('reads dbt 1.8 streams too', () => {

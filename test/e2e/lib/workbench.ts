@@ -156,6 +156,12 @@ export class Workbench {
     return raw.map((r) => ({ ...r, text: normalise(r.text) }));
   }
 
+  /** Expands the first top-level row of a view's tree (the newest invocation), as a user clicks its twistie. */
+  async expandFirst(title: string): Promise<void> {
+    const row = this.pane(title).locator('.monaco-list-row[aria-level="1"]').first();
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
   /** Rows of the Problems panel (it must be open). */
   async problems(): Promise<string[]> {
     const rows = this.page.locator('.markers-panel .monaco-list-row');
