@@ -7,15 +7,17 @@
 // extension host's own work and is reported as "bundle load + activate()
 // with a recording vscode stub".
 //
-// VSIX: `vsce package --no-dependencies` of the production build, as shipped.
+// Both use a production build made in a staging copy of the repository (the
+// files a fresh clone has, without tests, caches or venvs), so that another
+// build of dist/ running at the same time cannot change what is measured.
+// VSIX: `vsce package --no-dependencies` in that copy, as `npm run package`.
 //
 //   node out/bench/extension.main.js --runs 20 --out rows.json
-//   (scripts/bench.sh runs `node scripts/build.mjs --production` first)
 import childProcess, { type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from './lib/exec';
 import { progress } from './lib/log';
 import { argValue, intArg, repoRoot } from './lib/paths';
@@ -35,30 +37,57 @@ const CHILD_TIMEOUT_MS = 60_000;
 async function main(): Promise<void> {
   if (process.argv.includes('--child')) return child(argValue('child')!);
   const runs = intArg('runs', 20);
-  const bundle = join(repoRoot(), 'dist', 'extension.js');
+  const staging = await stage();
+  try {
+    writeRows(argValue('out'), await measure(staging, runs));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function measure(staging: string, runs: number): Promise<BenchRow[]> {
+  const bundle = join(staging, 'dist', 'extension.js');
   const rows: BenchRow[] = [];
 
-  progress(`activation: ${runs} fresh processes loading ${bundle}`);
+  // Baseline: what any LSP-based extension loads, vscode-languageclient/node bundled with the same settings.
+  const clientOnly = await bundleLanguageClient(staging);
+  progress(`activation: ${runs} fresh processes each loading ${bundle} and the language-client-only bundle, interleaved`);
   await sample(bundle); // warm-up: file cache
+  await sample(clientOnly, false);
   const samples: ActivationSample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await sample(bundle));
+  const floor: ActivationSample[] = [];
+  for (let i = 0; i < runs; i++) {
+    floor.push(await sample(clientOnly, false));
+    samples.push(await sample(bundle));
+  }
   const stubNote = `recording vscode stub (no VS Code); ${samples[0]!.registrations} vscode API calls recorded per activation`;
+  const floorLabel = `load of vscode-languageclient/node alone, minified like dist/ (${Math.round(statSync(clientOnly).size / 1e3)} kB)`;
   rows.push(
     makeRow({
       name: 'extension activation: bundle load + activate()',
       projectSize: null,
       unit: 'ms',
       ours: samples.map((s) => s.loadMs + s.activateMs),
+      baseline: floor.map((s) => s.loadMs),
+      baselineLabel: floorLabel,
       target: { text: '< 50 ms', met: (s) => s.median < 50 },
       note: stubNote,
     }),
-    makeRow({ name: 'extension activation: CPU time of bundle load + activate()', projectSize: null, unit: 'ms', ours: samples.map((s) => s.cpuMs), note: stubNote }),
+    makeRow({
+      name: 'extension activation: CPU time of bundle load + activate()',
+      projectSize: null,
+      unit: 'ms',
+      ours: samples.map((s) => s.cpuMs),
+      baseline: floor.map((s) => s.cpuMs),
+      baselineLabel: floorLabel,
+      note: stubNote,
+    }),
     makeRow({ name: 'extension activation: bundle load (require)', projectSize: null, unit: 'ms', ours: samples.map((s) => s.loadMs), note: stubNote }),
     makeRow({ name: 'extension activation: activate()', projectSize: null, unit: 'ms', ours: samples.map((s) => s.activateMs), note: stubNote }),
   );
 
   progress('packaging the VSIX (vsce package --no-dependencies)');
-  const vsix = await packageSize();
+  const vsix = await packageSize(staging);
   rows.push(
     makeRow({
       name: 'VSIX size',
@@ -70,15 +99,48 @@ async function main(): Promise<void> {
     }),
   );
   for (const file of ['extension.js', 'server.js', 'dbt_worker.py']) {
-    const path = join(repoRoot(), 'dist', file);
+    const path = join(staging, 'dist', file);
     rows.push(makeRow({ name: `bundle size: dist/${file}`, projectSize: null, unit: 'kB', ours: [statSync(path).size / 1e3] }));
   }
-  writeRows(argValue('out'), rows);
+  return rows;
 }
 
-/** One activation in a new Node process. */
-async function sample(bundle: string): Promise<ActivationSample> {
-  const r = await run(process.execPath, [__filename, '--child', bundle], { timeoutMs: CHILD_TIMEOUT_MS });
+/** Bundles vscode-languageclient/node alone, with dist/'s production settings. */
+async function bundleLanguageClient(staging: string): Promise<string> {
+  const entry = join(staging, 'bench-language-client.ts');
+  const out = join(staging, 'bench-language-client.js');
+  writeFileSync(entry, "export * from 'vscode-languageclient/node';\n");
+  const esbuild = join(repoRoot(), 'node_modules', '.bin', 'esbuild');
+  const args = [entry, '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--minify', '--external:vscode', `--outfile=${out}`, '--log-level=warning'];
+  const r = await run(esbuild, args, { cwd: staging, timeoutMs: 2 * 60_000 });
+  if (r.exitCode !== 0) throw new Error(`bundling vscode-languageclient failed (exit ${r.exitCode ?? r.signal}):\n${r.tail}`);
+  return out;
+}
+
+/** Top-level entries a staging copy leaves out: not in a fresh clone, or never packaged (.vscodeignore). */
+const NOT_STAGED = new Set(['.git', 'node_modules', '.cache', 'out', 'dist', 'test', 'bench', 'test-artifacts', '.vscode-test']);
+
+/** A copy of the repository's sources with node_modules linked in, and its production build. */
+async function stage(): Promise<string> {
+  const root = repoRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-package-'));
+  for (const name of readdirSync(root)) {
+    if (NOT_STAGED.has(name) || name.startsWith('.venv')) continue;
+    cpSync(join(root, name), join(dir, name), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  progress(`production build in ${dir}`);
+  const r = await run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--production'], { cwd: dir, timeoutMs: 5 * 60_000 });
+  if (r.exitCode !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`the production build failed (exit ${r.exitCode ?? r.signal}):\n${r.tail}`);
+  }
+  return dir;
+}
+
+/** One activation (or, with activate = false, only the load) in a new Node process. */
+async function sample(bundle: string, activate = true): Promise<ActivationSample> {
+  const r = await run(process.execPath, [__filename, '--child', bundle, ...(activate ? [] : ['--load-only'])], { timeoutMs: CHILD_TIMEOUT_MS });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.exitCode !== 0 || !line) throw new Error(`activation sample failed (exit ${r.exitCode ?? r.signal}${r.timedOut ? ', timed out' : ''}):\n${r.tail}`);
   return JSON.parse(line) as ActivationSample;
@@ -90,12 +152,12 @@ function child(bundle: string): void {
   const started = trackChildren();
   const workspace = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-activation-'));
   const requireBundle = createRequire(__filename);
-  const context = fakeContext(workspace);
+  const context = fakeContext(workspace, dirname(dirname(bundle)));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const ext = requireBundle(bundle) as { activate: (context: unknown) => unknown };
+  const ext = requireBundle(bundle) as { activate?: (context: unknown) => unknown };
   const t1 = performance.now();
-  ext.activate(context);
+  if (!process.argv.includes('--load-only')) ext.activate!(context);
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const registrations = [...recorder.calls.values()].reduce((a, b) => a + b, 0);
@@ -121,10 +183,9 @@ function trackChildren(): ChildProcess[] {
   return started;
 }
 
-function fakeContext(storage: string): unknown {
+function fakeContext(storage: string, root: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vscode = require('vscode') as { Uri: { file(p: string): unknown } };
-  const root = repoRoot();
   const memento = { get: <T>(_k: string, d?: T) => d, update: () => Promise.resolve(), keys: () => [] };
   return {
     subscriptions: [] as unknown[],
@@ -146,14 +207,14 @@ function fakeContext(storage: string): unknown {
   };
 }
 
-/** Size in bytes of the VSIX vsce builds from the current dist/. */
-async function packageSize(): Promise<number> {
+/** Size in bytes of the VSIX vsce builds in the staging copy. */
+async function packageSize(staging: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-vsix-'));
   try {
     const out = join(dir, 'bench.vsix');
     const vsce = join(repoRoot(), 'node_modules', '.bin', 'vsce');
     // stdin ignored and a timeout: vsce must never wait on a prompt.
-    const r = await run(vsce, ['package', '--no-dependencies', '--skip-license', '--out', out], { cwd: repoRoot(), timeoutMs: 5 * 60_000 });
+    const r = await run(vsce, ['package', '--no-dependencies', '--skip-license', '--out', out], { cwd: staging, timeoutMs: 5 * 60_000 });
     if (r.exitCode !== 0) throw new Error(`vsce package failed (exit ${r.exitCode ?? r.signal}${r.timedOut ? ', timed out' : ''}):\n${r.tail}`);
     return statSync(out).size;
   } finally {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { buildArgs } from './dbt/args';
 import { parseFailureOf } from './dbt/diagnosticsModel';
 import { CODE_LENS_SELECTOR, DbtCodeLensProvider } from './editor/codeLens';
 import { registerCommands, commonOptions } from './editor/commands';
@@ -14,7 +15,6 @@ import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
 import { createDbtLanguageClient } from './editor/languageClient';
 import { ManifestStore } from './editor/manifests';
-import { buildArgs } from './editor/model/dbtArgs';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
 import { PreviewPanels } from './editor/preview';
@@ -99,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   // Parsing for the language server and the code lens: on request of the
   // server (files saved), when the target changes, and once per project
   // when one of its files is first opened.
-  const parseArgs = (project: DbtProject) => () => buildArgs({ command: 'parse', ...commonOptions({ config, statusBar }, project, 'parse'), threads: undefined, extraArgs: [] });
+  const parseArgs = (project: DbtProject) => () => buildArgs({ ...commonOptions({ config, statusBar }, project, 'parse'), command: 'parse', threads: undefined, extraArgs: [] });
   const parsedOnOpen = new Set<string>();
   const parseIfOpened = (editor: vscode.TextEditor | undefined) => {
     const project = editor && projects.forUri(editor.document.uri);

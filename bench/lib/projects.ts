@@ -8,11 +8,11 @@
 // the partial-parse state, so the database lives at a stable path under
 // os.tmpdir() (not a random mkdtemp name) and is deleted by cleanup().
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { generateProject } from '../generate-project';
-import { cacheDir, repoRoot } from './paths';
+import { cacheDir } from './paths';
 
 export interface BenchProject {
   size: number;
@@ -26,16 +26,44 @@ export interface BenchProject {
 
 const STAMP = '.bench-complete';
 
-/** Changes whenever the generator's source changes, so stale projects are never reused. */
+let key: string | undefined;
+
+/**
+ * Identifies what the generator produces: a hash of two sample projects it
+ * writes (small and mid-sized, so size-dependent rules count too). A change
+ * to its output invalidates every cached project, manifest and recording;
+ * a change to its comments does not.
+ */
 export function generatorKey(): string {
-  const source = readFileSync(join(repoRoot(), 'bench', 'generate-project.ts'));
-  return createHash('sha256').update(source).digest('hex').slice(0, 12);
+  if (key) return key;
+  const hash = createHash('sha256');
+  const dir = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-genkey-'));
+  try {
+    for (const models of [64, 1500]) {
+      const sample = join(dir, `m${models}`);
+      generateProject(sample, { models });
+      for (const file of listFiles(sample)) hash.update(`${relative(sample, file)}\0`).update(readFileSync(file));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return (key = hash.digest('hex').slice(0, 12));
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out.sort();
 }
 
 export async function prepareProject(size: number, log: (msg: string) => void): Promise<BenchProject> {
   const key = generatorKey();
   const base = join(cacheDir(), 'projects');
-  dropOtherVersions(base, key);
+  pruneCache(key);
   const dir = join(base, key, `m${size}`);
   if (!existsSync(join(dir, STAMP))) {
     log(`generating a ${size}-model project in ${dir}`);
@@ -66,12 +94,15 @@ export async function prepareProject(size: number, log: (msg: string) => void): 
   };
 }
 
-function dropOtherVersions(base: string, key: string): void {
-  let names: string[] = [];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
+/** Drops cached projects, manifests and recordings of other generator versions. */
+function pruneCache(key: string): void {
+  for (const sub of ['projects', 'lsp', 'events']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(cacheDir(), sub));
+    } catch {
+      continue;
+    }
+    for (const name of names) if (name !== key && !name.startsWith(`${key}-`)) rmSync(join(cacheDir(), sub, name), { recursive: true, force: true });
   }
-  for (const name of names) if (name !== key) rmSync(join(base, name), { recursive: true, force: true });
 }

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 export interface ProfileTargets {
-  /** The profile name from dbt_project.yml. */
   profile: string;
   /** Where profiles.yml was found. */
   profilesFile: string;
   targets: string[];
   /** The profile's `target:`; env_var('X', 'default') is resolved against `env`. */
   defaultTarget?: string;
+  /** Literal passwords, tokens and keys written in the profile: to hide wherever text is shown. */
+  secrets: string[];
 }
 
 /** The folders dbt would search for profiles.yml, in order. */
@@ -24,23 +25,10 @@ export function profilesDirCandidates(projectRoot: string, profilesDirSetting: s
   return [projectRoot, join(homedir(), '.dbt')];
 }
 
-/** The `profile:` of dbt_project.yml, or undefined when the file cannot be read. */
-export function projectProfileName(projectRoot: string): string | undefined {
-  try {
-    const doc = parse(readFileSync(join(projectRoot, 'dbt_project.yml'), 'utf8')) as unknown;
-    if (doc && typeof doc === 'object') {
-      const { profile, name } = doc as { profile?: unknown; name?: unknown };
-      if (typeof profile === 'string') return profile;
-      if (typeof name === 'string') return name;
-    }
-  } catch {
-    // Unreadable or invalid YAML: dbt itself will report it on the next command.
-  }
-  return undefined;
-}
+const SECRET_KEY = /pass(word|phrase)?$|secret|token|private_key|api_key/i;
 
 /** Targets of a profile from the text of profiles.yml. */
-export function targetsFromProfilesYaml(text: string, profile: string, env: NodeJS.ProcessEnv = process.env): { targets: string[]; defaultTarget?: string } | undefined {
+export function targetsFromProfilesYaml(text: string, profile: string, env: NodeJS.ProcessEnv = process.env): Omit<ProfileTargets, 'profile' | 'profilesFile'> | undefined {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -53,12 +41,19 @@ export function targetsFromProfilesYaml(text: string, profile: string, env: Node
   const { outputs, target } = entry as { outputs?: unknown; target?: unknown };
   const targets = outputs && typeof outputs === 'object' ? Object.keys(outputs) : [];
   const defaultTarget = typeof target === 'string' ? renderEnvVar(target, env) : undefined;
-  return { targets, defaultTarget };
+  const secrets: string[] = [];
+  for (const output of targets.map((t) => (outputs as Record<string, unknown>)[t])) {
+    if (!output || typeof output !== 'object') continue;
+    for (const [key, value] of Object.entries(output)) {
+      // Values from env_var() are hidden by the DBT_ENV_SECRET_ rule, or are not secrets.
+      if (SECRET_KEY.test(key) && typeof value === 'string' && value.trim() !== '' && !value.includes('{{')) secrets.push(value);
+    }
+  }
+  return { targets, defaultTarget, secrets };
 }
 
-export function readProfileTargets(projectRoot: string, profilesDirSetting: string, env: NodeJS.ProcessEnv = process.env): ProfileTargets | undefined {
-  const profile = projectProfileName(projectRoot);
-  if (!profile) return undefined;
+/** `profile` is dbt_project.yml's `profile:` (see dbt/projects.ts). */
+export function readProfileTargets(profile: string, projectRoot: string, profilesDirSetting: string, env: NodeJS.ProcessEnv = process.env): ProfileTargets | undefined {
   for (const dir of profilesDirCandidates(projectRoot, profilesDirSetting, env)) {
     const file = join(dir, 'profiles.yml');
     if (!existsSync(file)) continue;

@@ -3,18 +3,17 @@
 // resolve to the InvocationEntry they ran (args, live rows, result), which
 // the extension-host tests read; undefined when nothing ran.
 import * as vscode from 'vscode';
-
-import type { InvocationEntry, NodeRow } from '../dbt/treeModel';
+import { buildArgs, describeInvocation, InvocationError, parseCommandLine, type DbtCommand, type InvocationSpec, type Selection } from '../dbt/args';
+import type { InvocationEntry, NodeRun, TestRow } from '../dbt/treeModel';
 import type { CompiledSql } from './compiled';
 import type { Config } from './config';
 import { manifestTags, type ManifestStore } from './manifests';
-import { ArgsError, buildArgs, tokenizeArgs, type DbtCommand, type InvocationSpec } from './model/dbtArgs';
 import type { NodeTreeElement, NodeTreeProvider } from './nodeTree';
 import type { PreviewPanels } from './preview';
 import type { DbtProject, Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 import type { StatusBar } from './statusBar';
-import { describeTarget, resolveTarget, type Target } from './target';
+import { resolveTarget, type Target } from './target';
 import type { TestTreeElement, TestTreeProvider } from './testTree';
 import { ensureTrusted, manageTrust } from './trust';
 
@@ -38,57 +37,47 @@ export interface CommandContext {
 type Handler = (...args: unknown[]) => unknown;
 type Factory = (ctx: CommandContext) => Handler;
 
-type Graph = 'parents' | 'children' | 'both';
-interface TargetedOptions {
-  graph?: Graph;
+interface Options {
+  parents?: boolean;
+  children?: boolean;
   fullRefresh?: boolean;
-  indirectSelection?: InvocationSpec['indirectSelection'];
+  /** Leave out the tests of the selected models (a preview or compile of one model). */
+  withoutTests?: boolean;
 }
 
 /** Runs `command` on what the user is looking at. */
 const targeted =
-  (command: DbtCommand, options: TargetedOptions = {}): Factory =>
+  (command: DbtCommand, options: Options = {}): Factory =>
   (ctx) =>
   async (...args) => {
     const target = resolveTarget(ctx, args);
-    if (!target) return noProject();
-    return runOn(ctx, command, target, options);
+    return target ? runOn(ctx, command, target, options) : noProject();
   };
 
-/** Runs `command` for the whole active project (or the project of a Target argument). */
+/** Runs `command` on the whole active project (or the project of a Target argument). */
 const projectWide =
-  (command: DbtCommand, extra: Partial<InvocationSpec> = {}): Factory =>
+  (command: DbtCommand): Factory =>
   (ctx) =>
   async (...args) => {
     const project = projectOf(ctx, args[0]);
-    if (!project) return noProject();
-    return run(ctx, project, { command, ...extra }, `dbt ${command}`);
+    return project ? runOn(ctx, command, { kind: 'project', projectRoot: project.root }, {}) : noProject();
   };
 
 export const COMMANDS: Record<string, Factory> = {
   run: targeted('run'),
-  runUpstream: targeted('run', { graph: 'parents' }),
-  runDownstream: targeted('run', { graph: 'children' }),
-  runUpAndDownstream: targeted('run', { graph: 'both' }),
+  runUpstream: targeted('run', { parents: true }),
+  runDownstream: targeted('run', { children: true }),
+  runUpAndDownstream: targeted('run', { parents: true, children: true }),
   runFullRefresh: targeted('run', { fullRefresh: true }),
   build: targeted('build'),
-  buildUpstream: targeted('build', { graph: 'parents' }),
-  buildDownstream: targeted('build', { graph: 'children' }),
-  buildUpAndDownstream: targeted('build', { graph: 'both' }),
+  buildUpstream: targeted('build', { parents: true }),
+  buildDownstream: targeted('build', { children: true }),
+  buildUpAndDownstream: targeted('build', { parents: true, children: true }),
   buildFullRefresh: targeted('build', { fullRefresh: true }),
   test: targeted('test'),
-  testUpstream: targeted('test', { graph: 'parents' }),
-  testDownstream: targeted('test', { graph: 'children' }),
-  compile: (ctx) => async (...args) => {
-    const target = resolveTarget(ctx, args);
-    if (!target) return noProject();
-    // A single node: compile just it (not its tests) and show its SQL.
-    const entry = await runOn(ctx, 'compile', target, target.kind === 'node' ? { indirectSelection: 'empty' } : {});
-    const compiled = entry?.result?.output.kind === 'compile' ? entry.result.output.nodes : [];
-    const shown = target.kind === 'node' ? compiled.find((n) => nameOf(n.uniqueId) === target.name) : compiled.length === 1 ? compiled[0] : undefined;
-    if (shown) await ctx.compiled.show(nameOf(shown.uniqueId), shown.compiledCode);
-    return entry;
-  },
+  testUpstream: targeted('test', { parents: true }),
+  testDownstream: targeted('test', { children: true }),
+  compile: (ctx) => async (...args) => compileTarget(ctx, resolveTarget(ctx, args)),
   seed: targeted('seed'),
   seedFullRefresh: targeted('seed', { fullRefresh: true }),
   snapshot: targeted('snapshot'),
@@ -96,11 +85,9 @@ export const COMMANDS: Record<string, Factory> = {
   parse: projectWide('parse'),
   list: (ctx) => async (...args) => {
     const target = resolveTarget(ctx, args);
-    if (!target) return noProject();
-    const entry = await runOn(ctx, 'list', target, {});
-    if (entry?.result?.output.kind === 'list') {
-      ctx.showOutput();
-    }
+    const entry = target ? await runOn(ctx, 'list', target, {}) : await noProject();
+    // The list is printed in the output channel.
+    if (entry?.result?.output.kind === 'list') ctx.showOutput();
     return entry;
   },
   deps: projectWide('deps'),
@@ -120,7 +107,7 @@ export const COMMANDS: Record<string, Factory> = {
       void vscode.window.showInformationMessage('Open a model (or put the cursor on a ref) to see its compiled SQL.');
       return undefined;
     }
-    return COMMANDS.compile!(ctx)(target);
+    return compileTarget(ctx, target);
   },
   cancel: (ctx) => () => ctx.host.cancelAll(),
   switchProjectOrTarget: (ctx) => () => ctx.statusBar.pickProjectOrTarget(),
@@ -133,16 +120,14 @@ export const COMMANDS: Record<string, Factory> = {
   'tree.rerunNode': (ctx) => async (el) => {
     const node = asNode(el);
     if (!node) return undefined;
-    const project = ctx.projects.get(node.entry.projectRoot);
-    if (!project) return noProject();
-    const command = rerunCommand(node.entry, node.row);
-    return runOn(ctx, command, { kind: 'node', projectRoot: project.root, name: node.row.name, uniqueId: node.row.uniqueId }, {});
+    return runOn(ctx, rerunCommand(node.entry, node.row), nodeTarget(node.entry.projectRoot, node.row), {});
   },
   'tree.openCompiled': (ctx) => async (el) => {
     const node = asNode(el);
     if (!node) return undefined;
-    if (node.row.compiledCode) return ctx.compiled.show(node.row.name, node.row.compiledCode);
-    return COMMANDS.compile!(ctx)({ kind: 'node', projectRoot: node.entry.projectRoot, name: node.row.name, uniqueId: node.row.uniqueId });
+    const code = node.entry.result?.nodes.find((n) => n.uniqueId === node.row.uniqueId)?.compiledCode;
+    if (code) return ctx.compiled.show(node.row.name, code);
+    return compileTarget(ctx, nodeTarget(node.entry.projectRoot, node.row));
   },
   'tree.openFile': (ctx) => async (el) => {
     const node = asNode(el);
@@ -157,8 +142,7 @@ export const COMMANDS: Record<string, Factory> = {
     const inv = el as NodeTreeElement | undefined;
     if (inv?.kind !== 'invocation') return undefined;
     const project = ctx.projects.get(inv.entry.projectRoot);
-    if (!project) return noProject();
-    return ctx.host.run(project, inv.entry.args, { label: inv.entry.label });
+    return project ? ctx.host.run(project, inv.entry.args, { label: inv.entry.label }) : noProject();
   },
   'tree.cancelInvocation': (ctx) => (el) => {
     const inv = el as NodeTreeElement | undefined;
@@ -170,7 +154,7 @@ export const COMMANDS: Record<string, Factory> = {
     ctx.testTree.refresh();
   },
   'tests.openDefinition': (ctx) => async (el) => {
-    const test = (el as TestTreeElement | undefined)?.kind === 'test' ? (el as Extract<TestTreeElement, { kind: 'test' }>).test : undefined;
+    const test = asTest(el);
     const def = test && ctx.testTree.definitionOf(test);
     if (!def) {
       void vscode.window.showInformationMessage('The definition of this test is not known yet: parse the project and try again.');
@@ -180,15 +164,13 @@ export const COMMANDS: Record<string, Factory> = {
     return vscode.window.showTextDocument(def.uri, { selection: new vscode.Range(pos, pos), preview: true });
   },
   'tests.showFailingRows': (ctx) => async (el) => {
-    const t = el as TestTreeElement | undefined;
-    if (t?.kind !== 'test') return undefined;
-    // `dbt show` on a test selects its compiled query: the failing rows.
-    return previewTarget(ctx, { kind: 'node', projectRoot: t.test.projectRoot, name: t.test.name, uniqueId: t.test.uniqueId, resourceType: 'test' }, `Failing rows: ${t.test.name}`);
+    const test = asTest(el);
+    // `dbt show` on a test runs its compiled query: the failing rows.
+    return test ? previewTarget(ctx, nodeTarget(test.projectRoot, test.node), `Failing rows: ${test.node.name}`) : undefined;
   },
   'tests.rerun': (ctx) => async (el) => {
-    const t = el as TestTreeElement | undefined;
-    if (t?.kind !== 'test') return undefined;
-    return runOn(ctx, 'test', { kind: 'node', projectRoot: t.test.projectRoot, name: t.test.name, uniqueId: t.test.uniqueId }, {});
+    const test = asTest(el);
+    return test ? runOn(ctx, 'test', nodeTarget(test.projectRoot, test.node), {}) : undefined;
   },
 };
 
@@ -205,56 +187,50 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
 // ---- building and running ----
 
-function projectOf(ctx: CommandContext, arg: unknown): DbtProject | undefined {
-  const root = arg && typeof arg === 'object' && typeof (arg as { projectRoot?: unknown }).projectRoot === 'string' ? (arg as { projectRoot: string }).projectRoot : undefined;
-  return (root ? ctx.projects.get(root) : undefined) ?? ctx.projects.active();
-}
-
-/** The selection part of an invocation for a target, with graph operators applied. */
-export function selectionOf(target: Target, graph?: Graph): Pick<InvocationSpec, 'select' | 'selector'> {
-  const wrap = (s: string) => (graph === 'parents' ? `+${s}` : graph === 'children' ? `${s}+` : graph === 'both' ? `+${s}+` : s);
+/** The dbt selection for a target, with graph operators. */
+export function selectionOf(target: Target, options: Options = {}): Selection {
+  const graph = { parents: options.parents, children: options.children };
+  const wrap = (s: string) => `${options.parents ? '+' : ''}${s}${options.children ? '+' : ''}`;
   switch (target.kind) {
     case 'node':
-      return { select: [wrap(target.name)] };
+      return { kind: 'node', name: target.name, ...graph };
     case 'paths':
-      return { select: target.paths.map((p) => wrap(`path:${p}`)) };
+      if (target.paths.length === 1) return { kind: 'path', path: target.paths[0]!, ...graph };
+      for (const p of target.paths) if (/\s/.test(p)) throw new InvocationError(`Path "${p}" contains a space, which dbt selectors cannot express. Select the model by name instead.`);
+      return { kind: 'text', text: target.paths.map((p) => wrap(`path:${p}`)).join(' ') };
     case 'selector':
-      if (target.yamlSelector) return { selector: target.selector };
-      return { select: target.selector.split(/\s+/).filter(Boolean).map(wrap) };
+      if (target.yamlSelector) return { kind: 'selector', name: target.selector };
+      return { kind: 'text', text: target.selector.split(/\s+/).filter(Boolean).map(wrap).join(' ') };
     case 'project':
-      return {};
+      return { kind: 'project' };
   }
 }
 
-function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: TargetedOptions): Promise<InvocationEntry | undefined> {
+function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: Options, limit?: number): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.get(target.projectRoot);
   if (!project) return noProject();
-  const spec: InvocationSpec = { command, ...selectionOf(target, options.graph), fullRefresh: options.fullRefresh, indirectSelection: options.indirectSelection };
-  const graph = options.graph === 'parents' ? '+' : '';
-  const graphEnd = options.graph === 'children' ? '+' : '';
-  const what = target.kind === 'project' ? '' : ` ${options.graph === 'both' ? `+${describeTarget(target)}+` : `${graph}${describeTarget(target)}${graphEnd}`}`;
-  return run(ctx, project, spec, `dbt ${command}${what}${options.fullRefresh ? ' --full-refresh' : ''}`);
-}
-
-/** Adds the settings (target, profiles dir, threads, vars, extra args) and runs. */
-export function run(ctx: CommandContext, project: DbtProject, spec: InvocationSpec, label: string): Promise<InvocationEntry | undefined> {
-  let args: string[];
   try {
-    args = buildArgs({ ...commonOptions(ctx, project, spec.command), ...spec });
+    const spec: InvocationSpec = { command, selection: selectionOf(target, options), fullRefresh: options.fullRefresh, limit };
+    return run(ctx, project, spec, options.withoutTests ? ['--indirect-selection', 'empty'] : []);
   } catch (e) {
     return argsError(e);
   }
-  return ctx.host.run(project, args, { label });
 }
 
-function argsError(e: unknown): Promise<undefined> {
-  if (!(e instanceof ArgsError)) throw e;
-  void vscode.window.showErrorMessage(`dbt: ${e.message}`);
-  return Promise.resolve(undefined);
+/** Adds the settings (target, profiles dir, threads, vars, extra args) to `spec` and runs it. */
+function run(ctx: CommandContext, project: DbtProject, spec: InvocationSpec, extraArgs: string[] = []): Promise<InvocationEntry | undefined> {
+  let args: string[];
+  try {
+    const common = commonOptions(ctx, project, spec.command);
+    args = buildArgs({ ...common, ...spec, extraArgs: [...extraArgs, ...(common.extraArgs ?? [])] });
+  } catch (e) {
+    return argsError(e);
+  }
+  return ctx.host.run(project, args, { label: describeInvocation(spec) });
 }
 
 /** The settings part of every invocation of a project. */
-export function commonOptions(ctx: Pick<CommandContext, 'config' | 'statusBar'>, project: DbtProject, command: DbtCommand | undefined): Partial<InvocationSpec> {
+export function commonOptions(ctx: Pick<CommandContext, 'config' | 'statusBar'>, project: DbtProject, command: DbtCommand): Omit<InvocationSpec, 'command'> {
   const scope = vscode.Uri.file(project.root);
   const extra = ctx.config.extraArgs(scope);
   const vars = ctx.config.vars(scope);
@@ -262,86 +238,89 @@ export function commonOptions(ctx: Pick<CommandContext, 'config' | 'statusBar'>,
     target: ctx.statusBar.targetFor(project),
     profilesDir: ctx.config.profilesDir(scope) || undefined,
     threads: ctx.config.threads(scope),
-    vars: Object.keys(vars).length > 0 ? vars : undefined,
-    extraArgs: [...(extra['*'] ?? []), ...((command && extra[command]) || [])],
+    vars: Object.keys(vars).length > 0 ? JSON.stringify(vars) : undefined,
+    extraArgs: [...(extra['*'] ?? []), ...(extra[command] ?? [])],
   };
 }
 
-/** `dbt show` of a target, shown as a table. */
+function argsError(e: unknown): Promise<undefined> {
+  if (!(e instanceof InvocationError)) throw e;
+  void vscode.window.showErrorMessage(`dbt: ${e.message}`);
+  return Promise.resolve(undefined);
+}
+
+/** `dbt compile` of a target; one node's compiled SQL opens in an editor. */
+async function compileTarget(ctx: CommandContext, target: Target | undefined): Promise<InvocationEntry | undefined> {
+  if (!target) return noProject();
+  const entry = await runOn(ctx, 'compile', target, { withoutTests: target.kind === 'node' });
+  const compiled = entry?.result?.output.kind === 'compile' ? entry.result.output.nodes : [];
+  const one = target.kind === 'node' ? compiled.find((n) => nameOf(n.uniqueId) === target.name) : compiled.length === 1 ? compiled[0] : undefined;
+  if (one) await ctx.compiled.show(nameOf(one.uniqueId), one.compiledCode);
+  return entry;
+}
+
+/** `dbt show` of a target (or of selected SQL), shown as a table. */
 async function previewTarget(ctx: CommandContext, target: Target | undefined, title?: string): Promise<InvocationEntry | undefined> {
   if (!target) return noProject();
   const project = ctx.projects.get(target.projectRoot);
   if (!project) return noProject();
-  const limit = ctx.config.previewLimit(vscode.Uri.file(project.root));
-  let spec: InvocationSpec;
-  let name: string;
-  if (target.kind === 'selector' && /\bselect\b/i.test(target.selector) && /\s/.test(target.selector)) {
-    // Selected SQL: preview the query itself.
-    spec = { command: 'show', inline: target.selector, limit };
-    name = 'selected SQL';
-  } else if (target.kind === 'project') {
+  if (target.kind === 'project') {
     void vscode.window.showInformationMessage('Preview needs a model: open a model file, put the cursor on a ref, or select a query.');
     return undefined;
-  } else {
-    // Tests of a previewed model are left out (they would run too, and fail on a model never built).
-    spec = { command: 'show', ...selectionOf(target), limit, indirectSelection: target.kind === 'node' && target.resourceType === 'test' ? undefined : 'empty' };
-    name = describeTarget(target);
   }
-  const entry = await run(ctx, project, spec, `dbt show ${name}`);
+  const limit = ctx.config.previewLimit(vscode.Uri.file(project.root));
+  let entry: InvocationEntry | undefined;
+  if (target.kind === 'selector' && /\bselect\b/i.test(target.selector) && /\s/.test(target.selector)) {
+    // Selected SQL: preview the query itself.
+    entry = await run(ctx, project, { command: 'show', selection: { kind: 'inline', sql: target.selector }, limit });
+  } else {
+    // The tests of a previewed model are left out: they would run too, and fail on a model never built.
+    const isTest = target.kind === 'node' && (target.resourceType === 'test' || target.resourceType === 'unit_test');
+    entry = await runOn(ctx, 'show', target, { withoutTests: !isTest }, limit);
+  }
   const output = entry?.result?.output;
   if (output?.kind === 'show' && output.tables.length > 0) {
     for (const table of output.tables) {
-      ctx.preview.show({ title: title ?? `Preview: ${output.tables.length > 1 ? nameOf(table.uniqueId) : name}`, subtitle: `${entry!.label} --limit ${limit} · ${project.name}`, table, limit });
+      const name = nameOf(table.uniqueId);
+      ctx.preview.show({ title: title ?? `Preview: ${name}`, subtitle: `${entry!.label} --limit ${limit} · ${project.name}`, table, limit });
     }
   } else if (entry?.result && entry.result.exitCode !== 2) {
-    void vscode.window.showWarningMessage(`dbt show returned no rows for ${name}. Check the selection in the dbt output.`);
+    void vscode.window.showWarningMessage(`${entry.label} returned no table. Check the selection in the dbt output.`);
   }
   return entry;
 }
 
 const HISTORY_KEY = 'dbtConductor.commandHistory';
 
-/** "Run dbt command...": free-form arguments, tokenized without a shell, with a history. */
+/** "Run dbt command...": free-form arguments, split without a shell, with a history. */
 async function runFreeForm(ctx: CommandContext, given?: string): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.active();
   if (!project) return noProject();
   if (!ensureTrusted()) return undefined;
-  let text = given;
-  if (text === undefined) {
-    const history = ctx.state.get<string[]>(HISTORY_KEY, []);
-    text = await pickOrType(history, project);
-  }
+  const text = given ?? (await pickOrType(ctx.state.get<string[]>(HISTORY_KEY, []), project));
   if (!text) return undefined;
-  let tokens: string[];
   let args: string[];
+  let label: string;
   try {
-    tokens = tokenizeArgs(text.replace(/^\s*dbt\s+/, ''));
-    if (tokens.length === 0) return undefined;
-    // The settings fill in only the flags the user did not type.
-    const typed = new Set(tokens.filter((t) => t.startsWith('--')).map((t) => t.split('=')[0]));
-    const common = commonOptions(ctx, project, undefined);
-    args = [
-      ...tokens,
-      ...buildArgs({
-        target: typed.has('--target') || typed.has('-t') ? undefined : common.target,
-        profilesDir: typed.has('--profiles-dir') ? undefined : common.profilesDir,
-        vars: typed.has('--vars') ? undefined : common.vars,
-      }),
-    ];
+    ({ args, label } = parseCommandLine(text));
+    // The settings fill in only what the user did not type.
+    const typed = new Set(args.filter((t) => t.startsWith('-')).map((t) => t.split('=')[0]));
+    const common = commonOptions(ctx, project, 'run');
+    if (common.target && !typed.has('--target') && !typed.has('-t')) args.push('--target', common.target);
+    if (common.profilesDir && !typed.has('--profiles-dir')) args.push('--profiles-dir', common.profilesDir);
+    if (common.vars && !typed.has('--vars')) args.push('--vars', common.vars);
   } catch (e) {
-    if (e instanceof ArgsError) void vscode.window.showErrorMessage(`Could not read the dbt arguments: ${e.message}`);
-    else throw e;
-    return undefined;
+    return argsError(e);
   }
   const history = ctx.state.get<string[]>(HISTORY_KEY, []).filter((h) => h !== text);
   await ctx.state.update(HISTORY_KEY, [text, ...history].slice(0, 20));
-  return ctx.host.run(project, args, { label: `dbt ${tokens.join(' ')}` });
+  return ctx.host.run(project, args, { label });
 }
 
 async function pickOrType(history: string[], project: DbtProject): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick();
   qp.title = `dbt command for ${project.name}`;
-  qp.placeholder = 'e.g. build --select +orders --full-refresh (arguments are passed literally, without a shell)';
+  qp.placeholder = 'e.g. build --select +orders --full-refresh (passed to dbt as typed, without a shell)';
   const historyItems = history.map((h) => ({ label: h, description: 'recent' }));
   qp.items = historyItems;
   qp.onDidChangeValue((v) => {
@@ -360,7 +339,7 @@ async function pickOrType(history: string[], project: DbtProject): Promise<strin
   });
 }
 
-/** Quick pick: a command, then a tag or a YAML selector from the manifest. */
+/** Quick pick: a tag or a YAML selector from the manifest, then the command. */
 async function pickSelection(ctx: CommandContext): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.active();
   if (!project) return noProject();
@@ -368,7 +347,7 @@ async function pickSelection(ctx: CommandContext): Promise<InvocationEntry | und
   if (!loaded) {
     const parse = 'Parse Now';
     const choice = await vscode.window.showInformationMessage(`Project ${project.name} is not parsed yet, so its tags and selectors are unknown.`, parse);
-    if (choice === parse) await COMMANDS.parse!(ctx)({ kind: 'project', projectRoot: project.root });
+    if (choice === parse) await runOn(ctx, 'parse', { kind: 'project', projectRoot: project.root }, {});
     return undefined;
   }
   const items = [
@@ -382,13 +361,21 @@ async function pickSelection(ctx: CommandContext): Promise<InvocationEntry | und
   const picked = await vscode.window.showQuickPick(items, { title: `dbt: tag or selector (${project.name})`, matchOnDescription: true });
   if (!picked) return undefined;
   const command = (await vscode.window.showQuickPick(['build', 'run', 'test', 'compile', 'list'], { title: `dbt ... ${picked.label}` })) as DbtCommand | undefined;
-  if (!command) return undefined;
-  return runOn(ctx, command, picked.target, {});
+  return command ? runOn(ctx, command, picked.target, {}) : undefined;
 }
 
-function rerunCommand(entry: InvocationEntry, row: NodeRow): DbtCommand {
-  const original = entry.args.find((a) => ['run', 'build', 'test', 'seed', 'snapshot', 'compile'].includes(a)) as DbtCommand | undefined;
-  if (original === 'build' || original === 'compile') return original;
+function projectOf(ctx: CommandContext, arg: unknown): DbtProject | undefined {
+  const root = arg && typeof arg === 'object' && typeof (arg as { projectRoot?: unknown }).projectRoot === 'string' ? (arg as { projectRoot: string }).projectRoot : undefined;
+  return (root ? ctx.projects.get(root) : undefined) ?? ctx.projects.active();
+}
+
+function nodeTarget(projectRoot: string, node: NodeRun): Target {
+  return { kind: 'node', projectRoot, name: node.name, uniqueId: node.uniqueId, resourceType: node.resourceType };
+}
+
+/** The command to re-run one node of an invocation with: build stays build; otherwise by resource type. */
+function rerunCommand(entry: InvocationEntry, row: NodeRun): DbtCommand {
+  if (entry.args[0] === 'build') return 'build';
   switch (row.resourceType) {
     case 'test':
     case 'unit_test':
@@ -398,12 +385,16 @@ function rerunCommand(entry: InvocationEntry, row: NodeRow): DbtCommand {
     case 'snapshot':
       return 'snapshot';
     default:
-      return original ?? 'run';
+      return entry.args[0] === 'compile' ? 'compile' : 'run';
   }
 }
 
 function asNode(el: unknown): Extract<NodeTreeElement, { kind: 'node' }> | undefined {
   return (el as NodeTreeElement | undefined)?.kind === 'node' ? (el as Extract<NodeTreeElement, { kind: 'node' }>) : undefined;
+}
+
+function asTest(el: unknown): TestRow | undefined {
+  return (el as TestTreeElement | undefined)?.kind === 'test' ? (el as Extract<TestTreeElement, { kind: 'test' }>).test : undefined;
 }
 
 function nameOf(uniqueId: string): string {

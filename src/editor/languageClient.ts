@@ -31,12 +31,15 @@ export class DbtLanguageClient implements vscode.Disposable {
   private readonly parseErrors = new Map<string, ParseErrorParams>();
   private readonly disposables: vscode.Disposable[] = [];
   private started: Promise<void> | null = null;
+  private ranBefore = false;
 
   constructor(private readonly client: LanguageClient) {
     this.disposables.push(
       client.onDidChangeState((e) => {
+        if (e.newState !== State.Running) return;
         // After a crash the client restarts the server, which knows nothing: tell it again.
-        if (e.oldState === State.Starting && e.newState === State.Running) this.replay();
+        if (this.ranBefore) this.replay();
+        this.ranBefore = true;
       }),
     );
   }

@@ -3,9 +3,10 @@
 // level, and a summary with timing. Every line goes through the secret
 // scrubber first.
 import * as vscode from 'vscode';
+import { isNoise, stripAnsi } from '../dbt/events';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
+import { makeScrubber } from '../dbt/secrets';
 import { formatArgs } from '../runner/args';
-import { makeScrubber } from '../runner/scrub';
 
 export interface InvocationHeader {
   label: string;
@@ -17,19 +18,19 @@ export interface InvocationHeader {
   python: string | undefined;
 }
 
-/** Events that carry nothing readable, or only what other lines already say. */
-const SKIPPED_EVENTS = new Set(['Formatting', 'NodeStart', 'NodeFinished', 'NodeCompiling', 'NodeExecuting', 'CommandCompleted', 'ResourceReport', 'EndRunResult']);
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+/** Debug events whose text repeats what the info lines say. */
+const REPEATS = new Set(['NodeStart', 'NodeFinished', 'CommandCompleted']);
 
 export class Output implements vscode.Disposable {
   readonly channel = vscode.window.createOutputChannel('dbt', { log: true });
+  private readonly extraSecrets = new Set<string>();
   private scrub = makeScrubber(process.env);
 
-  /** Re-reads the secrets to hide (after the runner's environment changed). */
-  setEnvironment(env: Record<string, string | undefined>): void {
-    this.scrub = makeScrubber({ ...process.env, ...env });
+  /** Hides these values too (passwords written in profiles.yml), besides DBT_ENV_SECRET_* values. */
+  addSecrets(values: readonly string[]): void {
+    const before = this.extraSecrets.size;
+    for (const v of values) this.extraSecrets.add(v);
+    if (this.extraSecrets.size !== before) this.scrub = makeScrubber(process.env, [...this.extraSecrets]);
   }
 
   header(h: InvocationHeader): void {
@@ -41,8 +42,8 @@ export class Output implements vscode.Disposable {
 
   /** One dbt event as dbt would print it, at dbt's level. */
   event(e: RawDbtEvent): void {
-    if (SKIPPED_EVENTS.has(e.info.name)) return;
-    const text = typeof e.info.msg === 'string' ? e.info.msg.replace(ANSI, '').trimEnd() : '';
+    if (isNoise(e.info.name) || REPEATS.has(e.info.name)) return;
+    const text = typeof e.info.msg === 'string' ? stripAnsi(e.info.msg).trimEnd() : '';
     if (text === '') return;
     const line = this.scrub(text);
     switch (e.info.level) {

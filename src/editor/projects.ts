@@ -3,35 +3,18 @@
 // which one is active (the active file's, else the one last chosen); and
 // file watchers that report changes inside each project.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { parse } from 'yaml';
+import { discoverProjects, projectForFile, type DbtProject as ProjectFile } from '../dbt/projects';
 
-export interface DbtProject {
-  /** Absolute path of the folder holding dbt_project.yml. */
-  root: string;
-  /** `name:` from dbt_project.yml (the folder name when unreadable). */
+export interface DbtProject extends ProjectFile {
+  /** `name:` from dbt_project.yml, else the folder's name. */
   name: string;
   folder: vscode.WorkspaceFolder | undefined;
 }
 
-/** Folders never searched for projects: installed packages, build output, dependencies, virtualenvs. */
-const EXCLUDED_DIRS = ['dbt_packages', 'dbt_modules', 'target', 'node_modules', '.venv', 'venv', '.tox', 'site-packages', '.git'];
-const PROJECT_SEARCH_EXCLUDE_GLOB = `**/{${EXCLUDED_DIRS.join(',')}}/**`;
-
-function isExcludedProjectPath(fsPath: string): boolean {
-  return fsPath.split(/[\\/]/).some((part) => EXCLUDED_DIRS.includes(part));
-}
-
-/** The innermost project root that contains `fsPath`. */
-function projectForFile(fsPath: string, roots: readonly string[]): string | undefined {
-  let best: string | undefined;
-  for (const root of roots) {
-    if ((fsPath === root || fsPath.startsWith(root + sep)) && (!best || root.length > best.length)) best = root;
-  }
-  return best;
-}
+/** Keeps findFiles from walking big folders; discoverProjects applies the full rules (virtualenvs, target-path...). */
+const SEARCH_EXCLUDE = '**/{dbt_packages,dbt_modules,target,node_modules,.git,site-packages,.venv,venv,.tox}/**';
 
 /** Files whose change can change the parse (dbt reads them), not build output. */
 const WATCH_GLOB = '**/{*.sql,*.py,*.yml,*.yaml,*.csv,*.md,package-lock.yml}';
@@ -78,16 +61,17 @@ export class Projects implements vscode.Disposable {
     );
   }
 
-  /** Finds every dbt_project.yml of the workspace. */
+  /** Finds every dbt_project.yml of the workspace (all folders), leaving out packages, build output and virtualenvs. */
   async discover(): Promise<DbtProject[]> {
-    const uris = await vscode.workspace.findFiles('**/dbt_project.yml', PROJECT_SEARCH_EXCLUDE_GLOB);
-    const found: DbtProject[] = [];
-    for (const uri of uris) {
-      if (uri.scheme !== 'file' || isExcludedProjectPath(uri.fsPath)) continue;
-      const root = dirname(uri.fsPath);
-      found.push({ root, name: await projectName(uri.fsPath), folder: vscode.workspace.getWorkspaceFolder(uri) });
-    }
-    found.sort((a, b) => a.root.localeCompare(b.root));
+    const uris = await vscode.workspace.findFiles('**/dbt_project.yml', SEARCH_EXCLUDE);
+    const files = uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const found: DbtProject[] = (await discoverProjects(files, { workspaceFolders: folders })).map((p) => ({
+      ...p,
+      name: p.name ?? basename(p.root),
+      folder: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p.file)),
+    }));
+    for (const p of found) if (p.error) this.log(`${p.root}: ${p.error}`);
     const before = this.projects.map((p) => `${p.root}\0${p.name}`).join('\n');
     this.projects = found;
     if (found.map((p) => `${p.root}\0${p.name}`).join('\n') !== before) {
@@ -108,9 +92,7 @@ export class Projects implements vscode.Disposable {
 
   /** The project a file belongs to (the innermost one holding it). */
   forUri(uri: vscode.Uri): DbtProject | undefined {
-    if (uri.scheme !== 'file') return undefined;
-    const root = projectForFile(uri.fsPath, this.projects.map((p) => p.root));
-    return root === undefined ? undefined : this.get(root);
+    return uri.scheme === 'file' ? projectForFile(this.projects, uri.fsPath) : undefined;
   }
 
   /** The active file's project; else the last one chosen or active; else the first. */
@@ -142,7 +124,8 @@ export class Projects implements vscode.Disposable {
     if (!project) return;
     // Build output and logs never change the parse.
     const rel = uri.fsPath.slice(project.root.length + 1);
-    if (/^(target|logs)[\\/]/.test(rel) || rel.split(sep).includes('.git')) return;
+    const top = rel.split(sep)[0];
+    if (top === project.targetPath || top === 'logs' || rel.split(sep).includes('.git')) return;
     this.filesChanged.fire({ project, uri });
   }
 
@@ -157,16 +140,6 @@ export class Projects implements vscode.Disposable {
     clearTimeout(this.rediscoverTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-async function projectName(projectFile: string): Promise<string> {
-  try {
-    const doc = parse(await readFile(projectFile, 'utf8')) as { name?: unknown } | null;
-    if (doc && typeof doc.name === 'string') return doc.name;
-  } catch {
-    // dbt reports an invalid dbt_project.yml itself on the first command.
-  }
-  return basename(dirname(projectFile));
 }
 
 /** A project file's text (path relative to the project root), or undefined when it cannot be read. */

@@ -4,6 +4,7 @@
 // the status bar spinner, and the result's diagnostics. Runner failures
 // (no Python, no dbt, a crashed worker) become one actionable notification.
 import * as vscode from 'vscode';
+import { readProfileTargets } from '../dbt/profileTargets';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
 import { InvocationHistory, type InvocationEntry } from '../dbt/treeModel';
 import { RunnerError, type ProjectRunner } from '../runner/api';
@@ -90,9 +91,11 @@ export class RunnerHost implements vscode.Disposable {
       this.reportError(e);
       return undefined;
     }
-    const record = this.history.start({ label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background });
+    const record = this.history.start(
+      { label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background },
+      { testSubject: (testId) => this.testSubject(project.root, testId) },
+    );
     const controller = new AbortController();
-    controller.signal.addEventListener('abort', () => this.history.cancelling(record), { once: true });
     this.controllers.set(record.id, controller);
     this.setActive(+1);
     this.deps.output.header({
@@ -179,6 +182,12 @@ export class RunnerHost implements vscode.Disposable {
     return this.active;
   }
 
+  /** What a test checks, from the manifest, for events that do not say (dbt < 1.9, singular tests). */
+  private testSubject(projectRoot: string, testId: string): string | undefined {
+    const entry = this.deps.manifests.get(projectRoot)?.index.get(testId);
+    return entry?.attachedNode ?? entry?.dependsOnNodes.find((id) => !id.startsWith('macro.'));
+  }
+
   private async runnerFor(project: DbtProject): Promise<ProjectRunnerEntry> {
     const existing = this.runners.get(project.root);
     if (existing) {
@@ -197,6 +206,8 @@ export class RunnerHost implements vscode.Disposable {
   private async createRunner(project: DbtProject): Promise<ProjectRunnerEntry> {
     const { config, output, manifests } = this.deps;
     const python = await this.deps.python.resolve(project.root, vscode.Uri.file(project.root));
+    const profile = readProfileTargets(project.profile ?? project.name, project.root, config.profilesDir(vscode.Uri.file(project.root)));
+    if (profile) output.addSecrets(profile.secrets);
     output.info(`${project.name}: using ${python.python} (${python.source}), Python ${python.pythonVersion}, dbt-core ${python.dbtVersion}, adapters: ${python.adapters.join(', ') || 'none'}`);
     const runner = createProjectRunner({
       projectRoot: project.root,

@@ -81,7 +81,7 @@ export class StatusBar implements vscode.Disposable {
       void vscode.window.showInformationMessage('No dbt project in this workspace.');
       return;
     }
-    const profile = readProfileTargets(project.root, this.config.profilesDir(vscode.Uri.file(project.root)));
+    const profile = readProfileTargets(project.profile ?? project.name, project.root, this.config.profilesDir(vscode.Uri.file(project.root)));
     this.profileDefaults.set(project.root, profile?.defaultTarget);
     if (!profile || profile.targets.length === 0) {
       void vscode.window.showWarningMessage(
@@ -114,7 +114,7 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     if (!this.profileDefaults.has(project.root)) {
-      this.profileDefaults.set(project.root, readProfileTargets(project.root, this.config.profilesDir(vscode.Uri.file(project.root)))?.defaultTarget);
+      this.profileDefaults.set(project.root, readProfileTargets(project.profile ?? project.name, project.root, this.config.profilesDir(vscode.Uri.file(project.root)))?.defaultTarget);
     }
     const target = this.targetFor(project) ?? this.profileDefaults.get(project.root) ?? 'default';
     const icon = this.running > 0 ? '$(sync~spin)' : '$(database)';

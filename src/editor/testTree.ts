@@ -39,7 +39,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     clearTimeout(this.pending);
     this.pending = undefined;
     this.lastRefresh = Date.now();
-    this.groups = this.history.testGroups((root, id) => this.attachedFromManifest(root, id));
+    this.groups = this.history.testGroups();
     this.changed.fire();
   }
 
@@ -57,21 +57,22 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   getTreeItem(element: TestTreeElement): vscode.TreeItem {
     if (element.kind === 'group') {
       const g = element.group;
-      const name = g.attachedNode ? (this.manifests.get(g.projectRoot)?.index.get(g.attachedNode)?.name ?? g.attachedNode.split('.').pop()!) : 'other tests';
+      const name = g.subject ? (this.manifests.get(g.projectRoot)?.index.get(g.subject)?.name ?? g.subject.split('.').pop()!) : 'other tests';
       const failing = g.counts.fail + g.counts.error > 0;
       const item = new vscode.TreeItem(name, failing ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `group:${g.projectRoot}:${g.attachedNode}`;
+      item.id = `group:${g.projectRoot}:${g.subject}`;
       item.description = (['pass', 'warn', 'fail', 'error'] as const).filter((k) => g.counts[k] > 0).map((k) => `${g.counts[k]} ${k}`).join(', ');
       item.iconPath = statusIcon(failing ? 'fail' : g.counts.warn > 0 ? 'warn' : 'pass');
       item.contextValue = 'testGroup';
       return item;
     }
-    const t = element.test;
+    const t = element.test.node;
     const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `test:${t.projectRoot}:${t.uniqueId}`;
+    item.id = `test:${element.test.projectRoot}:${t.uniqueId}`;
     item.iconPath = statusIcon(t.status);
-    const failing = t.status === 'fail' || t.status === 'warn' || t.status === 'error';
-    const count = t.failures ? `${t.status.toUpperCase()} ${t.failures}` : t.status.toUpperCase();
+    const failing = t.status === 'fail' || t.status === 'warn' || t.status === 'error' || t.status === 'runtime error';
+    const word = t.status.toUpperCase();
+    const count = t.failures ? `${word} ${t.failures}` : word;
     item.description = failing && t.message ? `${count} · ${t.message.split('\n')[0]}` : count;
     const tip = new vscode.MarkdownString(`**${t.name}** · ${t.status}${t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : ''}`);
     if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
@@ -83,18 +84,13 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
 
   /** Where a test is declared: its YAML line (generic or unit test) or its own file (singular test). */
   definitionOf(test: TestRow): TestDefinition | undefined {
-    const found = testDefinition(test.uniqueId, test.resourceType, test.name, {
-      index: this.manifests.get(test.projectRoot)?.index,
-      readFile: (rel) => readProjectFile(test.projectRoot, rel),
+    const { node, projectRoot } = test;
+    const found = testDefinition(node.uniqueId, node.resourceType, node.name, {
+      index: this.manifests.get(projectRoot)?.index,
+      readFile: (rel) => readProjectFile(projectRoot, rel),
     });
-    const rel = found?.file ?? test.originalFilePath;
-    return rel ? { uri: vscode.Uri.file(join(test.projectRoot, rel)), line: found?.line ?? 0 } : undefined;
-  }
-
-  private attachedFromManifest(projectRoot: string, testId: string): string | undefined {
-    const entry = this.manifests.get(projectRoot)?.index.get(testId);
-    if (!entry) return undefined;
-    return entry.attachedNode ?? entry.dependsOnNodes.find((id) => !id.startsWith('macro.'));
+    const rel = found?.file ?? node.filePath;
+    return rel ? { uri: vscode.Uri.file(join(projectRoot, rel)), line: found?.line ?? 0 } : undefined;
   }
 
   dispose(): void {

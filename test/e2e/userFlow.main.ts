@@ -144,6 +144,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
             await hover.waitFor({ timeout: 3000 });
             return /Orders, renamed from the raw export/.test(await hover.innerText());
           }, 60_000, 1000);
+          await wb.screenshot('trusted-3a-hover');
           await page.keyboard.press('Escape');
           await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
           await page.keyboard.press('Control+End');
@@ -171,11 +172,12 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
             const rows = firstGroup(await wb.treeRows('Invocations'));
             return rows.some((r) => /^slow_model\b/.test(r.text) && /\brunning\b/.test(r.text));
           }, DBT_MS);
+          await wb.screenshot('trusted-4a-long-run');
           await cancel.click();
           await poll('the Invocations tree to show the run cancelled', async () => {
             return firstGroup(await wb.treeRows('Invocations'))[0]?.icon === 'debug-stop';
           }, 60_000);
-          await wb.screenshot('trusted-4-cancelled');
+          await wb.screenshot('trusted-4b-cancelled');
           await wb.runCommand('dbt: Run dbt Command...');
           await input.waitFor();
           await input.fill('run -s stg_payments');

@@ -15,7 +15,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vsc
 import { buildArgs, parseCommandLine, tokenizeCommandLine } from '../../src/dbt/args';
 import { scrubSecrets } from '../../src/dbt/secrets';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
-import { RunnerError, type ProjectRunner } from '../../src/runner/api';
+import { RunnerError } from '../../src/runner/api';
 import { checkPython } from '../../src/runner/pythonEnv';
 import { inetSocketsOf, isAlive, socketCount, waitFor, workersUnder } from './lib/procs';
 import { expectRunnerError, makeRunner, relProject, ROOT, type TempProject } from './lib/project';
@@ -40,7 +40,7 @@ const TS_RULES: [string, RegExp][] = [
   ['child_process.exec', /child_process['"]?\)?\s*\.\s*exec\b/],
   ['execSync', /\bexecSync\b/],
   ['execaCommand (parses a command string)', /\bexecaCommand(Sync)?\b/],
-  ['execa template literal ($`...`)', /(?<![\w'"])\$`/],
+  ['execa template literal ($`...`)', /(?:^|[\s(=,;!&|?:])\$`/],
   ['imports exec from child_process', /import\s*\{[^}]*\bexec\b[^}]*\}\s*from\s*['"](node:)?child_process['"]/],
 ];
 const PY_RULES: [string, RegExp][] = [

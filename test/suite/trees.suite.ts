@@ -90,18 +90,18 @@ suite('trees after a real build', () => {
     api.testTree.refresh();
     const groups = await waitForGroups(api);
     const first = groups[0] as Extract<TestTreeElement, { kind: 'group' }>;
-    assert.equal(first.group.attachedNode, 'model.jaffle.orders');
+    assert.equal(first.group.subject, 'model.jaffle.orders');
     const item = api.testTree.getTreeItem(first);
     assert.equal(item.label, 'orders');
     assert.match(String(item.description), /1 fail/);
     const tests = api.testTree.getChildren(first) as Extract<TestTreeElement, { kind: 'test' }>[];
-    assert.equal(tests[0]!.test.uniqueId, FAILING_TEST, 'the failing test comes first');
+    assert.equal(tests[0]!.test.node.uniqueId, FAILING_TEST, 'the failing test comes first');
     assert.match(String(api.testTree.getTreeItem(tests[0]!).description), /^FAIL 1/);
-    const payments = groups.find((g) => g.kind === 'group' && g.group.attachedNode === 'model.jaffle.stg_payments') as Extract<TestTreeElement, { kind: 'group' }>;
+    const payments = groups.find((g) => g.kind === 'group' && g.group.subject === 'model.jaffle.stg_payments') as Extract<TestTreeElement, { kind: 'group' }>;
     assert.ok(payments, 'stg_payments has a group');
     assert.equal(payments.group.counts.warn, 1);
     // The unit test is grouped under its model too.
-    assert.ok(payments.group.tests.some((t) => t.resourceType === 'unit_test'));
+    assert.ok(payments.group.tests.some((t) => t.node.resourceType === 'unit_test'));
   });
 
   test('one click on the failing test opens its YAML line', async () => {
@@ -120,7 +120,7 @@ suite('trees after a real build', () => {
     const groups = await waitForGroups(api);
     const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;
     const entry = await runCommand('tests.showFailingRows', failing);
-    assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.name]);
+    assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.node.name]);
     const shown = api.preview.lastShown;
     assert.ok(shown, 'a table was shown');
     assert.ok(shown.table.rows.some((row) => row.includes('unknown')), `rows: ${JSON.stringify(shown.table.rows)}`);

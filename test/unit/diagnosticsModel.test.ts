@@ -29,8 +29,8 @@ function lineOf(rel: string, needle: string, after = ''): number {
 
 const sources: ProblemSources = { index: jaffleIndex(), readFile: fixtureFile };
 
-describe('ProblemsModel with recorded results', () => {
-  it('puts the failing and the warning test on their YAML lines', () => {
+void describe('ProblemsModel with recorded results', () => {
+  void it('puts the failing and the warning test on their YAML lines', () => {
     const model = new ProblemsModel();
     const touched = model.apply(resultOf(loadStream('build')), sources);
     assert.deepEqual([...touched].sort(), ['models/marts/schema.yml', 'models/staging/schema.yml']);
@@ -44,7 +44,7 @@ describe('ProblemsModel with recorded results', () => {
     assert.equal(warn?.line, lineOf('models/staging/schema.yml', '- accepted_values:', 'name: payment_method'));
   });
 
-  it('puts a DuckDB runtime error on the source line the database names', () => {
+  void it('puts a DuckDB runtime error on the source line the database names', () => {
     const model = new ProblemsModel();
     model.apply(resultOf(loadStream('run_broken_runtime')), sources);
     const [p] = model.forFile('models/broken/broken_runtime.sql');
@@ -53,7 +53,7 @@ describe('ProblemsModel with recorded results', () => {
     assert.equal(p?.line, lineOf('models/broken/broken_runtime.sql', '    order_total'));
   });
 
-  it('puts a compile error on the line using the undefined macro', () => {
+  void it('puts a compile error on the line using the undefined macro', () => {
     const model = new ProblemsModel();
     model.apply(resultOf(loadStream('run_broken_compile')), sources);
     const [p] = model.forFile('models/broken/broken_compile.sql');
@@ -62,7 +62,7 @@ describe('ProblemsModel with recorded results', () => {
     assert.equal(p?.line, lineOf('models/broken/broken_compile.sql', 'cents_to_dollar('));
   });
 
-  it('clears a node\'s problem when it next succeeds, and keeps it when it is skipped', () => {
+  void it('clears a node\'s problem when it next succeeds, and keeps it when it is skipped', () => {
     const model = new ProblemsModel();
     const failed = resultOf(loadStream('build'));
     model.apply(failed, sources);
@@ -76,7 +76,7 @@ describe('ProblemsModel with recorded results', () => {
     assert.equal(model.forFile('models/staging/schema.yml').length, 1);
   });
 
-  it('leaves problems alone on commands that do not execute nodes (show of a failing test succeeds)', () => {
+  void it('leaves problems alone on commands that do not execute nodes (show of a failing test succeeds)', () => {
     const model = new ProblemsModel();
     const failed = resultOf(loadStream('build'));
     model.apply(failed, sources);
@@ -87,7 +87,7 @@ describe('ProblemsModel with recorded results', () => {
     assert.equal(model.forFile('models/marts/schema.yml').length, 1);
   });
 
-  it('places problems by the result alone before the first parse (no manifest)', () => {
+  void it('places problems by the result alone before the first parse (no manifest)', () => {
     const model = new ProblemsModel();
     const result = resultOf(loadStream('run_broken_runtime'));
     const withPaths: InvocationResult = { ...result, nodes: result.nodes.map((n) => ({ ...n, originalFilePath: n.originalFilePath ?? 'models/broken/broken_runtime.sql' })) };
@@ -96,39 +96,39 @@ describe('ProblemsModel with recorded results', () => {
   });
 });
 
-describe('lineFromMessage', () => {
-  const sql = 'select\n    a,\n    -- b is gone\n    b\nfrom t\n';
-  it('uses Jinja\'s "line N" (1-based)', () => {
+void describe('lineFromMessage', () => {
+  const sql = 'select\n    a,\n    -- order_total is gone\n    order_total\nfrom t\n';
+  void it('uses Jinja\'s "line N" (1-based)', () => {
     assert.equal(lineFromMessage("unexpected '}'\n    line 2\n", sql), 1);
   });
-  it('ignores a line number beyond the file', () => {
+  void it('ignores a line number beyond the file', () => {
     assert.equal(lineFromMessage('line 99', sql), undefined);
   });
-  it('maps a database "LINE N: text" to the unique source line with that text, skipping comments', () => {
-    assert.equal(lineFromMessage('Binder Error: x\n  LINE 14:     b\n   ^', sql), 3);
+  void it('maps a database "LINE N: text" to the unique source line with that text, skipping comments', () => {
+    assert.equal(lineFromMessage('Binder Error: x\n  LINE 14:     order_total\n   ^', sql), 3);
   });
-  it('finds the first use of an undefined name', () => {
+  void it('finds the first use of an undefined name', () => {
     assert.equal(lineFromMessage("'missing_macro' is undefined", 'select\n  {{ missing_macro(1) }}\n'), 1);
   });
-  it('gives nothing when the message names no line', () => {
+  void it('gives nothing when the message names no line', () => {
     assert.equal(lineFromMessage('Database Error: permission denied', sql), undefined);
   });
 });
 
-describe('parseFailureOf', () => {
+void describe('parseFailureOf', () => {
   // Messages as dbt 1.12 raised them on the jaffle fixture with a broken file.
   const yamlError = 'Parsing Error\n  Error reading jaffle: staging/schema.yml - Runtime Error\n    Syntax error near line 5\n    ------------------------------\n    4  |     columns: [\n';
   const jinjaError = "Compilation Error in model bad2 (models/bad2.sql)\n  unexpected '}', expected ')'\n    line 1\n      select {{ ref('orders' }}";
 
-  it('resolves a YAML path relative to the model paths', () => {
+  void it('resolves a YAML path relative to the model paths', () => {
     const f = parseFailureOf(yamlError, (rel) => rel === 'models/staging/schema.yml');
     assert.deepEqual({ file: f.file, line: f.line }, { file: 'models/staging/schema.yml', line: 5 });
   });
-  it('reads the file and line of a Jinja error', () => {
+  void it('reads the file and line of a Jinja error', () => {
     const f = parseFailureOf(jinjaError, () => true);
     assert.deepEqual({ file: f.file, line: f.line }, { file: 'models/bad2.sql', line: 1 });
   });
-  it('keeps the whole message and admits when no file is named', () => {
+  void it('keeps the whole message and admits when no file is named', () => {
     const f = parseFailureOf("Runtime Error\n  Could not find profile named 'x'", () => true);
     assert.equal(f.file, null);
     assert.equal(f.line, null);

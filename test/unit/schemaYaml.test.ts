@@ -17,8 +17,8 @@ const find = (text: string, needle: string, after = '') => {
   return l.findIndex((x, i) => i > start && x.includes(needle));
 };
 
-describe('entryLines', () => {
-  it('lists the top-level entries with their lines, not columns', () => {
+void describe('entryLines', () => {
+  void it('lists the top-level entries with their lines, not columns', () => {
     const entries = entryLines(marts);
     assert.deepEqual(
       entries.map((e) => `${e.kind}:${e.name}`),
@@ -28,23 +28,23 @@ describe('entryLines', () => {
   });
 });
 
-describe('locateGenericTest', () => {
-  it('finds a test under its column, among same-named tests of other columns and models', () => {
+void describe('locateGenericTest', () => {
+  void it('finds a test under its column, among same-named tests of other columns and models', () => {
     const expected = find(marts, '- not_null', 'Who placed the order.');
     assert.equal(locateGenericTest(marts, { attachedName: 'orders', columnName: 'customer_id', testName: 'not_null' }), expected);
     assert.equal(locateGenericTest(marts, { attachedName: 'customers', columnName: 'customer_id', testName: 'not_null' }), find(marts, '- not_null'));
   });
-  it('finds a test written as a map (accepted_values:, relationships:)', () => {
+  void it('finds a test written as a map (accepted_values:, relationships:)', () => {
     assert.equal(locateGenericTest(marts, { attachedName: 'orders', columnName: 'status', testName: 'accepted_values' }), find(marts, '- accepted_values:', 'name: status'));
     assert.equal(locateGenericTest(marts, { attachedName: 'orders', columnName: 'customer_id', testName: 'relationships' }), find(marts, '- relationships:'));
     assert.equal(locateGenericTest(staging, { attachedName: 'stg_payments', columnName: 'payment_method', testName: 'accepted_values' }), find(staging, '- accepted_values:'));
   });
-  it('falls back to the column, then the entry, when the test item is not found', () => {
+  void it('falls back to the column, then the entry, when the test item is not found', () => {
     assert.equal(locateGenericTest(marts, { attachedName: 'orders', columnName: 'amount', testName: 'unique' }), find(marts, '- name: amount'));
     assert.equal(locateGenericTest(marts, { attachedName: 'orders', columnName: 'nope', testName: 'unique' }), find(marts, '- name: orders'));
     assert.equal(locateGenericTest(marts, { attachedName: 'nope', testName: 'unique' }), undefined);
   });
-  it('handles model-level tests, package tests, and source tables', () => {
+  void it('handles model-level tests, package tests, and source tables', () => {
     const text = [
       'version: 2',
       'models:',
@@ -72,11 +72,11 @@ describe('locateGenericTest', () => {
   });
 });
 
-describe('locateEntry and lineIndex', () => {
-  it('finds a unit test entry', () => {
+void describe('locateEntry and lineIndex', () => {
+  void it('finds a unit test entry', () => {
     assert.equal(locateEntry(staging, 'unit_test', 'test_stg_payments_converts_cents_to_dollars'), find(staging, '- name: test_stg_payments_converts_cents_to_dollars'));
   });
-  it('maps offsets to lines', () => {
+  void it('maps offsets to lines', () => {
     const at = lineIndex('a\nbc\n\nd');
     assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map(at), [0, 0, 1, 1, 1, 2, 3]);
   });

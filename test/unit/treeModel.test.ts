@@ -24,10 +24,10 @@ function status(entry: InvocationEntry, id: string): NodeStatus | undefined {
   return entry.rows.find((r) => r.uniqueId === id)?.status;
 }
 
-describe('InvocationHistory with a recorded dbt build', () => {
+void describe('InvocationHistory with a recorded dbt build', () => {
   const build = loadStream('build');
 
-  it('ends with the fixture outcomes from the events alone', () => {
+  void it('ends with the fixture outcomes from the events alone', () => {
     const h = new InvocationHistory();
     const entry = replay(h, build);
     assert.equal(status(entry, FAILING_TEST), 'fail');
@@ -37,14 +37,14 @@ describe('InvocationHistory with a recorded dbt build', () => {
     assert.equal(status(entry, 'exposure.jaffle.weekly_revenue_dashboard'), 'no-op');
     const seed = entry.rows.find((r) => r.uniqueId === 'seed.jaffle.raw_orders');
     assert.equal(seed?.rowsAffected, 45);
-    assert.ok((seed?.executionTime ?? 0) > 0);
+    assert.ok((seed?.durationSeconds ?? 0) > 0);
     assert.equal(entry.rows.find((r) => r.uniqueId === FAILING_TEST)?.failures, 1);
-    assert.equal(entry.rows.find((r) => r.uniqueId === FAILING_TEST)?.attachedNode, ORDERS);
+    assert.equal(entry.rows.find((r) => r.uniqueId === FAILING_TEST)?.testOf, ORDERS);
     const errors = entry.rows.filter((r) => r.status === 'error' || r.status === 'fail').map((r) => r.uniqueId);
     assert.deepEqual(errors, [FAILING_TEST]);
   });
 
-  it('shows nodes running while dbt works on them, then their final status, never going back', () => {
+  void it('shows nodes running while dbt works on them, then their final status, never going back', () => {
     const h = new InvocationHistory();
     const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
     const seen = new Map<string, NodeStatus[]>();
@@ -64,7 +64,7 @@ describe('InvocationHistory with a recorded dbt build', () => {
     }
   });
 
-  it('reports progress as node n of total', () => {
+  void it('reports progress as node n of total', () => {
     const h = new InvocationHistory();
     const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
     const totals = build.events.map((e) => e.data.total).filter((t): t is number => typeof t === 'number');
@@ -82,7 +82,7 @@ describe('InvocationHistory with a recorded dbt build', () => {
     assert.equal(end.done, end.total);
   });
 
-  it('takes the final result as authoritative: status, message, file path', () => {
+  void it('takes the final result as authoritative: status, message, file path', () => {
     const h = new InvocationHistory();
     const entry = replay(h, build);
     const result = resultOf(build);
@@ -94,38 +94,42 @@ describe('InvocationHistory with a recorded dbt build', () => {
     assert.equal(h.progress(entry).done, h.progress(entry).total);
   });
 
-  it('groups tests by the model they test, failing groups first', () => {
+  void it('groups tests by the model they test, failing groups first', () => {
     const h = new InvocationHistory();
-    h.finish(replay(h, build), resultOf(build));
     const index = jaffleIndex();
-    const groups = h.testGroups((_root, id) => {
+    // What the extension passes: the manifest says what a test checks when the events do not.
+    const testSubject = (id: string) => {
       const e = index.get(id);
       return e?.attachedNode ?? e?.dependsOnNodes.find((d) => !d.startsWith('macro.'));
-    });
-    assert.equal(groups[0]?.attachedNode, ORDERS);
+    };
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' }, { testSubject });
+    for (const e of build.events) h.event(entry, e);
+    h.finish(entry, resultOf(build));
+    const groups = h.testGroups();
+    assert.equal(groups[0]?.subject, ORDERS);
     assert.equal(groups[0]?.counts.fail, 1);
-    assert.equal(groups[0]?.tests[0]?.uniqueId, FAILING_TEST, 'the failing test leads its group');
-    const payments = groups.find((g) => g.attachedNode === 'model.jaffle.stg_payments');
+    assert.equal(groups[0]?.tests[0]?.node.uniqueId, FAILING_TEST, 'the failing test leads its group');
+    const payments = groups.find((g) => g.subject === 'model.jaffle.stg_payments');
     assert.equal(payments?.counts.warn, 1);
-    assert.ok(payments?.tests.some((t) => t.uniqueId === UNIT_TEST), 'the unit test is under its model');
+    assert.ok(payments?.tests.some((t) => t.node.uniqueId === UNIT_TEST), 'the unit test is under its model');
     // A singular test has no attached node in the events: the manifest says what it depends on.
-    assert.ok(groups.find((g) => g.attachedNode === ORDERS)?.tests.some((t) => t.uniqueId === SINGULAR_TEST));
+    assert.ok(groups.find((g) => g.subject === ORDERS)?.tests.some((t) => t.node.uniqueId === SINGULAR_TEST));
     const total = groups.reduce((n, g) => n + g.tests.length, 0);
-    assert.equal(total, build.events.filter((e) => e.info.name === 'LogTestResult').length);
+    assert.equal(total, entry.rows.filter((r) => r.resourceType === 'test' || r.resourceType === 'unit_test').length);
   });
 
-  it('keeps the newest result of each test across invocations', () => {
+  void it('keeps the newest result of each test across invocations', () => {
     const h = new InvocationHistory();
     const first = replay(h, build);
     const second = replay(h, loadStream('test'));
-    const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.uniqueId === FAILING_TEST);
+    const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.node.uniqueId === FAILING_TEST);
     assert.equal(failing?.invocationId, second.id);
     assert.notEqual(first.id, second.id);
   });
 });
 
-describe('InvocationHistory bookkeeping', () => {
-  it('keeps the last 20 invocations, newest first, and leaves background parses out', () => {
+void describe('InvocationHistory bookkeeping', () => {
+  void it('keeps the last 20 invocations, newest first, and leaves background parses out', () => {
     const h = new InvocationHistory(20);
     const ids: number[] = [];
     for (let i = 0; i < 25; i++) ids.push(h.start({ label: `dbt run ${i}`, args: ['run'], projectRoot: '/p', projectName: 'p' }).id);
@@ -136,7 +140,7 @@ describe('InvocationHistory bookkeeping', () => {
     assert.ok(!listed.includes(parse.id));
   });
 
-  it('marks the nodes running at the cancel as cancelled, even when dbt then reports them as errors', () => {
+  void it('marks the nodes still running as cancelled when the invocation is cancelled', () => {
     const build = loadStream('build');
     const h = new InvocationHistory();
     const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
@@ -144,16 +148,26 @@ describe('InvocationHistory bookkeeping', () => {
     for (const e of build.events.slice(0, Math.floor(build.events.length / 2))) h.event(entry, e);
     const running = entry.rows.filter((r) => r.status === 'running');
     assert.ok(running.length > 0, 'something was running at the cut');
-    h.cancelling(entry);
-    // dbt's KeyboardInterrupt path ends the interrupted node as an error.
-    running[0]!.status = 'error';
     h.finish(entry, { command: 'build', success: false, exitCode: 2, nodes: [], output: { kind: 'none' }, exception: { type: 'KeyboardInterrupt', message: 'Cancelled' }, elapsedSeconds: 1, parsed: false, cancelled: true, backend: 'worker' });
     assert.equal(entry.status, 'cancelled');
     assert.ok(running.every((r) => r.status === 'cancelled'));
-    assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued' || r.status === 'error'));
+    assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued'));
   });
 
-  it('reads dbt 1.8 streams too', () => {
+  void it('a runner failure (or a cancel dbt did not honour) ends the invocation without a result', () => {
+    const build = loadStream('build');
+    for (const cancelled of [false, true]) {
+      const h = new InvocationHistory();
+      const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+      for (const e of build.events.slice(0, Math.floor(build.events.length / 2))) h.event(entry, e);
+      h.fail(entry, 'the worker died', cancelled);
+      assert.equal(entry.status, cancelled ? 'cancelled' : 'error');
+      assert.equal(entry.error, 'the worker died');
+      assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued'));
+    }
+  });
+
+  void it('reads dbt 1.8 streams too', () => {
     const old = loadStream('dbt18/build');
     const h = new InvocationHistory();
     const entry = replay(h, old);
@@ -162,7 +176,7 @@ describe('InvocationHistory bookkeeping', () => {
     assert.equal(status(entry, ORDERS), 'success');
   });
 
-  it('ignores events without a node and summary events that repeat node info', () => {
+  void it('ignores events without a node and summary events that repeat node info', () => {
     const h = new InvocationHistory();
     const entry = h.start({ label: 'x', args: ['build'], projectRoot: '/p', projectName: 'p' });
     const summary: RawDbtEvent = {
