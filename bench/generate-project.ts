@@ -71,12 +71,15 @@ function planModels(total: number, rand: () => number): ModelSpec[] {
   const rest = total - staging;
   const layers = layerCount(total);
   const byLayer: string[][] = [specs.map((s) => s.name)];
+  let earlier: string[] = []; // every model of layers below the current one
   for (let i = 0; i < rest; i++) {
     // Spread the remaining models evenly over layers 1..layers.
     const layer = 1 + Math.floor((i * layers) / Math.max(rest, 1));
-    while (byLayer.length <= layer) byLayer.push([]);
-    const previous = byLayer[layer - 1].length > 0 ? byLayer[layer - 1] : byLayer.slice(0, layer).flat();
-    const earlier = byLayer.slice(0, layer).flat();
+    while (byLayer.length <= layer) {
+      earlier = earlier.concat(byLayer[byLayer.length - 1]);
+      byLayer.push([]);
+    }
+    const previous = byLayer[layer - 1].length > 0 ? byLayer[layer - 1] : earlier;
     const parentCount = 1 + Math.floor(rand() * 3);
     const parents = new Set<string>([pick(previous)]);
     for (let k = 1; k < parentCount; k++) parents.add(rand() < 0.6 ? pick(previous) : pick(earlier));
@@ -196,7 +199,11 @@ export function generateProject(dir: string, options: GenerateOptions): Generate
 
   // One folder per layer; schema YAML in chunks of 100 models, as real projects split them.
   const layers = new Map<number, ModelSpec[]>();
-  for (const s of specs) layers.set(s.layer, [...(layers.get(s.layer) ?? []), s]);
+  for (const s of specs) {
+    const group = layers.get(s.layer);
+    if (group) group.push(s);
+    else layers.set(s.layer, [s]);
+  }
   for (const [layer, group] of layers) {
     const folder = join(dir, 'models', layer === 0 ? 'staging' : `layer_${String(layer).padStart(2, '0')}`);
     mkdirSync(folder, { recursive: true });

@@ -59,7 +59,7 @@ function main(): void {
   writeFileSync(join(bench, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const md = markdown(results);
   writeFileSync(join(bench, 'results.md'), md);
-  updateReadme(md);
+  updateReadmes(md);
   process.stdout.write(`\n${consoleTable(results)}\n`);
   process.stdout.write(`\nWrote bench/results.json and bench/results.md (${rows.length} rows in ${Math.round(results.durationSeconds)} s).\n`);
   if (missing.length > 0) {
@@ -146,18 +146,20 @@ function consoleTable(res: Results): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-/** Replaces the README's table between the bench markers; leaves a README without them alone. */
-function updateReadme(md: string): void {
-  const path = join(repoRoot(), 'README.md');
-  if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(README_START);
-  const end = text.indexOf(README_END);
-  if (start < 0 || end < start) {
-    process.stderr.write(`report: README.md has no ${README_START} ... ${README_END} markers; its table was not updated.\n`);
-    return;
+/** Replaces the results between the bench markers of README.md and bench/README.md; files without them are left alone. */
+function updateReadmes(md: string): void {
+  for (const rel of ['README.md', join('bench', 'README.md')]) {
+    const path = join(repoRoot(), rel);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start < 0 || end < start) {
+      process.stderr.write(`report: ${rel} has no ${README_START} ... ${README_END} markers; its table was not updated.\n`);
+      continue;
+    }
+    writeFileSync(path, `${text.slice(0, start + README_START.length)}\n${md}\n${text.slice(end)}`);
   }
-  writeFileSync(path, `${text.slice(0, start + README_START.length)}\n${md}\n${text.slice(end)}`);
 }
 
 try {

@@ -127,10 +127,17 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     const editor = vscode.window.activeTextEditor;
     setContext('dbtConductor.activeFileInProject', !!(editor && projects.forUri(editor.document.uri)));
   };
+  let knownRoots = new Set<string>();
   subs.push(
     projects.onDidChange(() => {
       setContext('dbtConductor.hasProject', projects.list().length > 0);
       updateActiveContext();
+      const roots = new Set(projects.list().map((p) => p.root));
+      for (const gone of [...knownRoots].filter((r) => !roots.has(r))) {
+        manifests.forget(gone);
+        lsp.notifyProjectRemoved(gone);
+      }
+      knownRoots = roots;
     }),
     vscode.window.onDidChangeActiveTextEditor(updateActiveContext),
   );

@@ -34,8 +34,13 @@ export function benchDbt(): string {
   return dbt;
 }
 
-/** The shipped worker (dist/, copied there by scripts/build.mjs), else its source. */
+/** The shipped worker (dist/, copied there by scripts/build.mjs), else its source; BENCH_WORKER overrides (for trying a change). */
 export function workerScript(): string {
+  const override = process.env.BENCH_WORKER;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`BENCH_WORKER is set to ${override}, which does not exist.`);
+    return override;
+  }
   for (const script of [join(repoRoot(), 'dist', 'dbt_worker.py'), join(repoRoot(), 'src', 'runner', 'dbt_worker.py')]) {
     if (existsSync(script)) return script;
   }

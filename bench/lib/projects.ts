@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { generateProject } from '../generate-project';
-import { cacheDir } from './paths';
+import { cacheDir, repoRoot } from './paths';
 
 export interface BenchProject {
   size: number;
@@ -36,6 +36,15 @@ let key: string | undefined;
  */
 export function generatorKey(): string {
   if (key) return key;
+  // Remembered per generator source, so the samples are written only after the source changed.
+  const source = createHash('sha256').update(readFileSync(join(repoRoot(), 'bench', 'generate-project.ts'))).digest('hex');
+  const memo = join(cacheDir(), 'generator-key.json');
+  try {
+    const saved = JSON.parse(readFileSync(memo, 'utf8')) as { source?: string; key?: string };
+    if (saved.source === source && saved.key) return (key = saved.key);
+  } catch {
+    // no memo yet
+  }
   const hash = createHash('sha256');
   const dir = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-genkey-'));
   try {
@@ -47,7 +56,10 @@ export function generatorKey(): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return (key = hash.digest('hex').slice(0, 12));
+  key = hash.digest('hex').slice(0, 12);
+  mkdirSync(cacheDir(), { recursive: true });
+  writeFileSync(memo, `${JSON.stringify({ source, key })}\n`);
+  return key;
 }
 
 function listFiles(dir: string): string[] {

@@ -248,7 +248,7 @@ export function stripAnsi(text: string): string {
 function utc(v: unknown): string | undefined {
   const s = str(v);
   if (s === undefined || s === 'None') return undefined;
-  return /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`;
+  return /(?:[zZ]|[+-]\d\d:?\d\d)$/.test(s) ? s : `${s}Z`;
 }
 
 export function parseNodeInfo(v: unknown): NodeInfo | undefined {

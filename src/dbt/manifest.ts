@@ -102,8 +102,13 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** Shared empty list: most entries have no refs, columns or arguments, and 10,000s of [] cost GC time. */
+const NONE = Object.freeze([]) as unknown as never[];
+
+/** The array itself when it is all strings (no copy: manifests are large), else its strings. */
 function strList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (!Array.isArray(v) || v.length === 0) return NONE;
+  return v.every((x) => typeof x === 'string') ? (v as string[]) : v.filter((x): x is string => typeof x === 'string');
 }
 
 /** Versions are ints, floats or strings in YAML; compare them as strings. */
@@ -123,9 +128,10 @@ function stripPackagePrefix(p: string | null): string | null {
 }
 
 function toColumns(v: unknown): ColumnInfo[] {
-  if (!isObject(v)) return [];
-  const out: ColumnInfo[] = [];
-  for (const key of Object.keys(v)) {
+  if (!isObject(v)) return NONE;
+  let out: ColumnInfo[] = NONE;
+  for (const key in v) {
+    if (out === NONE) out = [];
     const c = v[key];
     if (!isObject(c)) continue;
     out.push({ name: str(c.name) ?? key, description: str(c.description) ?? '', dataType: str(c.data_type) });
@@ -134,7 +140,7 @@ function toColumns(v: unknown): ColumnInfo[] {
 }
 
 function toRefs(v: unknown): RefSpec[] {
-  if (!Array.isArray(v)) return [];
+  if (!Array.isArray(v) || v.length === 0) return NONE;
   const out: RefSpec[] = [];
   for (const r of v) {
     // v12: {name, package, version}; v9 and older dbt: ["pkg", "name"] or ["name"].
@@ -148,12 +154,12 @@ function toRefs(v: unknown): RefSpec[] {
 }
 
 function toSources(v: unknown): [string, string][] {
-  if (!Array.isArray(v)) return [];
+  if (!Array.isArray(v) || v.length === 0) return NONE;
   return v.filter((s): s is [string, string] => Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && typeof s[1] === 'string');
 }
 
 function toArguments(v: unknown): MacroArgument[] {
-  if (!Array.isArray(v)) return [];
+  if (!Array.isArray(v) || v.length === 0) return NONE;
   return v.filter(isObject).map((a) => ({ name: str(a.name) ?? '?', type: str(a.type), description: str(a.description) ?? '' }));
 }
 
@@ -302,7 +308,7 @@ export class ManifestIndex {
     const add = (section: unknown, fallbackType: string, onEntry: (e: ManifestEntry) => void): number => {
       if (!isObject(section)) return 0;
       let count = 0;
-      for (const id of Object.keys(section)) {
+      for (const id in section) {
         const e = toEntry(section[id], id, fallbackType);
         if (!e) {
           skipped++;
@@ -398,7 +404,7 @@ export class ManifestIndex {
 
   private readLineage(v: unknown, into: Map<string, string[]>): void {
     if (!isObject(v)) return;
-    for (const id of Object.keys(v)) into.set(id, strList(v[id]));
+    for (const id in v) into.set(id, strList(v[id]));
   }
 
   private computeLineage(): void {

@@ -61,7 +61,7 @@ export interface NodeRun {
   failures?: number;
   /** 1-based position in dbt's "n of total" lines. */
   index?: number;
-  /** Tests and unit tests: unique_id of the node they test; '' when not known (singular tests, dbt 1.8 without a manifest lookup). */
+  /** Tests and unit tests: unique_id of the node they test; '' when not known (e.g. singular tests, unless StateOptions.testSubject says). */
   testOf?: string;
 }
 

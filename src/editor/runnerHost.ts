@@ -47,6 +47,8 @@ export class RunnerHost implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private active = 0;
+  /** The error notifications shown, newest last (the last 20; tests check that failures do not cascade). */
+  readonly notified: string[] = [];
   /** Fires after every invocation ends (tests wait on it). */
   readonly onDidFinish = this.finished.event;
   /** Fires at most every REFRESH_MS while invocations run, and when one starts or ends. */
@@ -278,6 +280,7 @@ export class RunnerHost implements vscode.Disposable {
     this.shownErrors.add(key);
     const settingsFix = err.code === 'python-not-found' || err.code === 'dbt-not-installed' || err.code === 'dbt-version-unsupported';
     const buttons = settingsFix ? ['Open Settings', 'Show Output'] : ['Show Output'];
+    this.remember(err.message);
     void vscode.window.showErrorMessage(err.message, ...buttons).then(async (choice) => {
       this.shownErrors.delete(key);
       if (choice === 'Open Settings') await Config.open('pythonPath');
@@ -288,10 +291,16 @@ export class RunnerHost implements vscode.Disposable {
   private offerOutput(message: string): void {
     if (this.shownErrors.has(message)) return;
     this.shownErrors.add(message);
+    this.remember(message);
     void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
       this.shownErrors.delete(message);
       if (choice) this.deps.output.show();
     });
+  }
+
+  private remember(message: string): void {
+    this.notified.push(message);
+    if (this.notified.length > 20) this.notified.shift();
   }
 
   async dispose(): Promise<void> {

@@ -37,6 +37,11 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** What the item shows now (for tests). */
+  get text(): string {
+    return this.item.text;
+  }
+
   /** The target to pass as --target for a project; undefined lets dbt use the profile's default. */
   targetFor(project: DbtProject): string | undefined {
     const chosen = this.state.get<Record<string, string>>(STATE_KEY, {})[project.root];

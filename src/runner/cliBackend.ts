@@ -69,7 +69,12 @@ export class CliBackend implements Backend {
         const event = value as unknown as Parameters<CliResultCollector['add']>[0];
         if (!event.info || typeof event.info.name !== 'string') return;
         collector.add(event);
-        if (!NOISE_EVENTS.has(event.info.name)) call.onEvent?.(event);
+        if (NOISE_EVENTS.has(event.info.name)) return;
+        try {
+          call.onEvent?.(event);
+        } catch (e) {
+          o.log?.('error', o.scrub(`event listener failed: ${(e as Error).message}`));
+        }
       },
       onSkip: (reason, preview) => o.log?.('debug', o.scrub(`dbt stdout: skipped a line (${reason}): ${preview}`)),
     });

@@ -859,6 +859,7 @@ class Worker:
             res = _Interrupted(e)
         finally:
             with self.lock:
+                self.interrupt_armed = False  # also when the interrupt landed in run_dbt's own finally
                 self.running_id = None
                 was_cancelled = inv_id in self.cancel_requested
                 self.cancel_requested.discard(inv_id)

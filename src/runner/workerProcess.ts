@@ -159,7 +159,12 @@ export class WorkerProcess {
         this.onReady(message);
         return;
       case 'event':
-        this.pending.get(message.id)?.onEvent?.(message.event);
+        try {
+          this.pending.get(message.id)?.onEvent?.(message.event);
+        } catch (e) {
+          // A listener's bug must not break the channel (or escape into the stream handler).
+          this.log('error', `event listener failed: ${(e as Error).message}`);
+        }
         return;
       case 'manifest':
         this.options.onManifest?.(message);

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   onExit(() => console.log('\ndemo: stopped code-server and everything it started; removed the temp dirs.'));
   console.log('demo: packaging the extension (production build + vsce package)...');
   const vsix = await packageExtension();
-  const workspace = copyWorkspace(process.env.DEMO_PROJECT ?? join(repoRoot(), 'demo/project'));
+  const workspace = copyWorkspace(process.env.DEMO_PROJECT ?? join(repoRoot(), 'demo/project'), 'roastery');
   console.log('demo: starting code-server...');
   const server = await startCodeServer({
     folder: workspace.dir,

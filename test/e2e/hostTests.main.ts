@@ -9,9 +9,11 @@
 // `payload` URL parameter and reports the end through codeAutomationExit
 // (0 pass, 1 fail). run() also writes a JSON result to the file named by
 // DBT_CONDUCTOR_TEST_RESULT (code-server's extension host inherits its env).
-// Exit code: 0 only when both say the suite passed.
+// Exit code: 0 only when both say the suite passed. When the suite has an
+// untrusted.suite.js, a second pass opens the fixture untrusted (workspace
+// trust enabled). "<passed> <failed>" goes to out/results/host.counts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { launchBrowser } from './lib/browser';
@@ -34,23 +36,22 @@ function writeCounts(passed: number, failed: number): void {
   writeFileSync(join(repoRoot(), 'out/results/host.counts'), `${passed} ${failed}\n`);
 }
 
-async function main(): Promise<number> {
-  writeCounts(0, 1); // until the suite reports otherwise
-  const extensionDir = process.env.E2E_EXTENSION_DIR ?? repoRoot();
-  const testsModule = process.env.E2E_TESTS_MODULE ?? join(extensionDir, 'out/test/suite/index.js');
-  for (const [what, file] of [
-    ['the extension bundle', join(extensionDir, JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8')).main as string)],
-    ['the bundled suite', testsModule],
-  ]) {
-    if (!existsSync(file) && !existsSync(`${file}.js`)) {
-      console.error(`hostTests: ${what} is missing (${file}); build first: node scripts/build.mjs`);
-      return 2;
-    }
-  }
+interface PassOutcome {
+  passed: number;
+  failed: number;
+}
+
+/**
+ * One load of the workbench with the suite: code-server on a fresh copy of the
+ * fixture, trusted or not (run() picks the suites for the trust state).
+ */
+async function runPass(trusted: boolean, extensionDir: string, testsModule: string): Promise<PassOutcome> {
+  const label = trusted ? 'trusted' : 'untrusted';
   const workspace = copyWorkspace(process.env.E2E_FIXTURE ?? join(repoRoot(), 'test/fixtures/jaffle'));
   const resultFile = join(workspace.tmp, 'suite-result.json');
   const server = await startCodeServer({
     folder: workspace.dir,
+    trusted,
     settings: { 'dbtConductor.pythonPath': pythonPath() },
     env: { ...workspace.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath() },
   });
@@ -69,32 +70,55 @@ async function main(): Promise<number> {
     });
     page.on('pageerror', (err) => console.log(`[page error] ${err.message}`));
     const url = server.workbenchUrl({ devExtension: extensionDir, testsModule });
-    console.log(`hostTests: ${url}`);
+    console.log(`hostTests (${label}): ${url}`);
     await page.goto(url);
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TIMEOUT_MS).unref());
     const code = await Promise.race([exitCode, timer]);
     if (code === 'timeout') {
-      await screenshotOnFailure(page, 'host-tests-timeout');
-      console.error(`hostTests: no result within ${TIMEOUT_MS / 1000} s (code-server log: ${server.logFile})`);
-      return 1;
+      await screenshotOnFailure(page, `host-tests-${label}-timeout`);
+      console.error(`hostTests (${label}): no result within ${TIMEOUT_MS / 1000} s`);
+      return { passed: 0, failed: 1 };
     }
     await Promise.all(pending); // print mocha's last lines before the verdict
     const result = readResult(resultFile);
-    console.log(`hostTests: workbench exit code ${code}; suite: ${result ? `${result.passes} passed, ${result.failures} failed of ${result.tests}` : 'no result file'}`);
+    console.log(`hostTests (${label}): workbench exit code ${code}; suite: ${result ? `${result.passes} passed, ${result.failures} failed of ${result.tests}` : 'no result file'}`);
     for (const f of result?.failed ?? []) console.log(`  failed: ${f.title}`);
-    if (result) writeCounts(result.passes ?? 0, Math.max(result.failures ?? 0, code === 0 ? 0 : 1));
-    if (code !== 0) return 1;
     if (!result) {
-      console.error(`hostTests: run() wrote no result to DBT_CONDUCTOR_TEST_RESULT (${resultFile})`);
-      return 1;
+      console.error(`hostTests (${label}): run() wrote no result to DBT_CONDUCTOR_TEST_RESULT (${resultFile})`);
+      return { passed: 0, failed: 1 };
     }
-    if ((result.failures ?? 1) !== 0 || (result.passes ?? 0) === 0) return 1;
-    return 0;
+    const passed = result.passes ?? 0;
+    // Both verdicts must agree, and a suite that ran nothing has not passed.
+    const failed = Math.max(result.failures ?? 1, code === 0 && passed > 0 ? 0 : 1);
+    return { passed, failed };
   } finally {
     await browser.close();
     await server.stop();
     workspace.remove();
   }
+}
+
+async function main(): Promise<number> {
+  writeCounts(0, 1); // until the suite reports otherwise
+  const extensionDir = process.env.E2E_EXTENSION_DIR ?? repoRoot();
+  const testsModule = process.env.E2E_TESTS_MODULE ?? join(extensionDir, 'out/test/suite/index.js');
+  for (const [what, file] of [
+    ['the extension bundle', join(extensionDir, JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8')).main as string)],
+    ['the bundled suite', testsModule],
+  ]) {
+    if (!existsSync(file) && !existsSync(`${file}.js`)) {
+      console.error(`hostTests: ${what} is missing (${file}); build first: node scripts/build.mjs`);
+      return 2;
+    }
+  }
+  const outcomes = [await runPass(true, extensionDir, testsModule)];
+  // The untrusted pass runs when the suite has tests for it (untrusted.suite.js).
+  if (existsSync(join(dirname(testsModule), 'untrusted.suite.js'))) outcomes.push(await runPass(false, extensionDir, testsModule));
+  const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+  const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+  writeCounts(passed, failed);
+  console.log(`hostTests: ${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
 }
 
 function readResult(file: string): SuiteResult | undefined {

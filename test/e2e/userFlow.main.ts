@@ -122,7 +122,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           // Let the build finish: its last refreshes re-render the trees.
           await poll('the build to finish', async () => {
             const first = firstGroup(await wb.treeRows('Invocations'))[0];
-            return first !== undefined && /^dbt build\b/.test(first.text) && first.icon !== 'sync~spin';
+            return first !== undefined && /^dbt build\b/.test(first.text) && first.icon !== 'sync';
           }, DBT_MS);
           await failing.click();
           await poll('schema.yml of the marts to open', async () => {

@@ -10,7 +10,7 @@ import type { ProjectRunner } from '../../src/runner/api';
 import { dbtExecutable } from '../fixtures/lib/fixtures';
 import { copyProject, duckdbQuery, makeRunner, PY112, record, type TempProject } from './runnerHelpers';
 
-const T = { timeout: 240_000 };
+const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
 void describe('DuckDB file lock with keep_open: true', () => {
   let p: TempProject;

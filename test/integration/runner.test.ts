@@ -9,7 +9,7 @@ import type { RawDbtEvent } from '../../src/dbt/protocol';
 import { RunnerError, type ProjectRunner } from '../../src/runner/api';
 import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY112, record, statuses, type TempProject } from './runnerHelpers';
 
-const T = { timeout: 240_000 };
+const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
 void describe('runner with the dbt 1.12 worker on jaffle', () => {
   let p: TempProject;

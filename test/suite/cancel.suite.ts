@@ -26,6 +26,7 @@ suite('cancel', () => {
     // Let DuckDB start the query: a cancel that lands while dbt is still preparing the
     // node is not honoured by dbt 1.12 (the runner then kills the worker; covered below).
     await new Promise((r) => setTimeout(r, 2000));
+    assert.match(api.statusBar.text, /\$\(sync~spin\)/, 'the status bar shows dbt running');
     const pidsBefore = workerPids(projectRoot());
     assert.equal(pidsBefore.length, 1, 'one worker serves the project');
     // The palette's Cancel (the progress notification's Cancel button aborts the same controller).
@@ -37,6 +38,7 @@ suite('cancel', () => {
     assert.equal(entry.result?.cancelled, true);
     assert.equal(entry.rows.find((r) => r.name === 'slow_model')?.status, 'cancelled');
     assert.equal(api.host.runningCount, 0);
+    assert.doesNotMatch(api.statusBar.text, /sync~spin/);
     const next = await runCommand('runCommand', 'run --select stg_orders');
     assert.equal(next.result?.exitCode, 0, next.error);
     assert.deepEqual(workerPids(projectRoot()), pidsBefore, 'the same worker ran the next command');

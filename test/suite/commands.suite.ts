@@ -118,7 +118,7 @@ suite('commands', () => {
   test('Preview shows rows of the model in a table', async () => {
     await openFile('models/staging/stg_customers.sql');
     const entry = await runCommand('show');
-    assert.deepEqual(entry.args, ['show', '--select', 'stg_customers', '--indirect-selection', 'empty', '--limit', '100']);
+    assert.deepEqual(entry.args, ['show', '--select', 'stg_customers', '--limit', '100', '--indirect-selection', 'empty']);
     const shown = api.preview.lastShown;
     assert.ok(shown, 'a preview was shown');
     assert.deepEqual(shown.table.columns, ['customer_id', 'first_name', 'last_name', 'email']);

@@ -8,7 +8,7 @@ import type { NodeTreeElement } from '../../src/editor/nodeTree';
 import type { TestTreeElement } from '../../src/editor/testTree';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry, NodeStatus } from '../../src/dbt/treeModel';
-import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand } from './helpers';
+import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, waitFor } from './helpers';
 
 const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
 const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
@@ -84,6 +84,16 @@ suite('trees after a real build', () => {
     assert.ok(item.command);
     await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, fileUri('models/marts/orders.sql').fsPath);
+  });
+
+  test('the inline action opens a node\'s compiled SQL', async () => {
+    const top = api.nodeTree.getChildren().find((e) => e.kind === 'invocation' && e.entry === build)!;
+    const orders = (api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[]).find((n) => n.row.name === 'orders')!;
+    assert.match(String(api.nodeTree.getTreeItem(orders).contextValue), /compilable/);
+    await vscode.commands.executeCommand('dbtConductor.tree.openCompiled', orders);
+    const editor = await waitFor('a compiled SQL editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'dbt-compiled' && e.document.uri.path.includes('orders')));
+    assert.match(editor.document.getText(), /from .*stg_orders/i);
+    assert.doesNotMatch(editor.document.getText(), /\{\{/);
   });
 
   test('the Test Results tree groups tests by model, failing group first', async () => {

@@ -30,7 +30,9 @@ export async function packageExtension(): Promise<Vsix> {
     mkdirSync(join(stage, 'dist'));
     await run(process.execPath, ['scripts/build.mjs', '--production'], stage);
     const file = join(stage, 'dbt-conductor.vsix');
-    const args = ['package', '--no-dependencies', '--allow-missing-repository', '--out', file];
+    // No repository URL yet: keep the README's relative image links as they
+    // are (media/ ships in the VSIX, so they resolve in the extension page).
+    const args = ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', file];
     // Until the repo has a LICENSE file vsce would stop to ask; say so loudly.
     if (!existsSync(join(root, 'LICENSE'))) {
       console.warn('packageExtension: no LICENSE file in the repository; packaging with --skip-license');

@@ -12,7 +12,7 @@ export interface TreeRow {
   text: string;
   /** 1 for top-level items. */
   level: number;
-  /** Codicon id of the item's icon ("pass", "error", "sync~spin", ...). */
+  /** Codicon id of the item's icon ("pass", "error", "sync" (spinning), ...). */
   icon: string;
 }
 

@@ -18,9 +18,10 @@ export interface Workspace {
 // Build output and local state of a source checkout do not belong in a copy.
 const SKIP = new Set(['target', 'logs', 'dbt_packages', '.user.yml']);
 
-export function copyWorkspace(project: string): Workspace {
+/** Copies `project` to a temp dir, as folder `name` (default: the project's folder name). */
+export function copyWorkspace(project: string, name = basename(project)): Workspace {
   const tmp = mkdtempSync(join(tmpdir(), 'dbtc-e2e-ws-'));
-  const dir = join(tmp, basename(project));
+  const dir = join(tmp, name);
   cpSync(project, dir, {
     recursive: true,
     filter: (src) => !SKIP.has(basename(src)) && !/\.duckdb(\.wal)?$/.test(src),
