@@ -124,6 +124,8 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
             const first = firstGroup(await wb.treeRows('Invocations'))[0];
             return first !== undefined && /^dbt build\b/.test(first.text) && first.icon !== 'sync';
           }, DBT_MS);
+          await wb.waitForQuiet('Test Results');
+          await page.mouse.move(0, 0);
           await failing.click();
           await poll('schema.yml of the marts to open', async () => {
             const title = (await page.locator('.tabs-container .tab.active').getAttribute('title')) ?? '';

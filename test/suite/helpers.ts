@@ -58,7 +58,12 @@ export async function openFile(rel: string, select?: { text: string; cursorOnly?
   return editor;
 }
 
+/** Closes every editor, reverting unsaved edits first (a save prompt would block, or save a test's edit). */
 export async function closeEditors(): Promise<void> {
+  for (const doc of vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file')) {
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 

@@ -162,6 +162,37 @@ export class Workbench {
     if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
   }
 
+  /**
+   * Waits until a view's pane has not changed in the DOM for `quietMs`: a
+   * tree refresh invalidates the commands of its rendered rows (VS Code
+   * answers a click during one with "Actual command not found"), so click
+   * once the tree has settled, as a person looking at it would.
+   */
+  async waitForQuiet(title: string, quietMs = 1500, timeoutMs = 30_000): Promise<void> {
+    const pane = await this.pane(title).elementHandle({ timeout: timeoutMs });
+    if (!pane) throw new Error(`no pane ${title}`);
+    const settled = await pane.evaluate(
+      (el, [quiet, timeout]) =>
+        new Promise<boolean>((resolve) => {
+          let timer = setTimeout(done, quiet, true);
+          const bound = setTimeout(done, timeout, false);
+          const observer = new MutationObserver(() => {
+            clearTimeout(timer);
+            timer = setTimeout(done, quiet, true);
+          });
+          observer.observe(el, { subtree: true, childList: true, attributes: true, characterData: true });
+          function done(ok: boolean): void {
+            observer.disconnect();
+            clearTimeout(timer);
+            clearTimeout(bound);
+            resolve(ok);
+          }
+        }),
+      [quietMs, timeoutMs] as const,
+    );
+    if (!settled) throw new Error(`the ${title} view kept changing for ${timeoutMs / 1000} s`);
+  }
+
   /** Rows of the Problems panel (it must be open). */
   async problems(): Promise<string[]> {
     const rows = this.page.locator('.markers-panel .monaco-list-row');
