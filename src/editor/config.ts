@@ -10,8 +10,6 @@ export type BackendSetting = 'auto' | 'worker' | 'cli';
 const CODE_LENS_ACTIONS: readonly CodeLensAction[] = ['run', 'build', 'test', 'compile', 'preview'];
 
 export class Config {
-  /** Settings whose change needs new runners (the worker's command line or environment changes). */
-  static readonly runnerKeys = ['pythonPath', 'backend', 'idleTimeoutSeconds'].map((k) => `${SECTION}.${k}`);
   /** Settings that change the parse (target, profiles, vars): the cached manifest goes stale. */
   static readonly parseKeys = ['target', 'profilesDir', 'vars'].map((k) => `${SECTION}.${k}`);
 

@@ -56,7 +56,7 @@ export class Output implements vscode.Disposable {
       case 'debug':
       case 'test':
         // Avoids building debug lines nobody sees (the default level is info).
-        if (this.channel.logLevel <= vscode.LogLevel.Debug) this.channel.debug(line);
+        if (this.channel.logLevel !== vscode.LogLevel.Off && this.channel.logLevel <= vscode.LogLevel.Debug) this.channel.debug(line);
         break;
       default:
         this.channel.info(line);

@@ -40,14 +40,15 @@ export class PythonResolver implements vscode.Disposable {
     );
   }
 
-  /** The interpreter for a project (cached per project root until something changes). */
+  /** The interpreter for a project (cached per project root and setting until something changes). */
   resolve(projectRoot: string, scope: vscode.Uri): Promise<ResolvedPython> {
-    let p = this.cache.get(projectRoot);
+    const key = `${projectRoot}\0${this.config.pythonPath(scope)}`;
+    let p = this.cache.get(key);
     if (!p) {
       p = this.find(scope);
-      this.cache.set(projectRoot, p);
+      this.cache.set(key, p);
       // A failure is not cached: the user may install dbt and retry.
-      p.catch(() => this.cache.delete(projectRoot));
+      p.catch(() => this.cache.delete(key));
     }
     return p;
   }

@@ -28,7 +28,9 @@ export interface RunOptions {
 interface ProjectRunnerEntry {
   runner: ProjectRunner;
   python: ResolvedPython;
-  /** Settings changed since it was created: replace it once it is idle. */
+  /** The runner settings it was made with; when they differ now, it is replaced once idle. */
+  settings: string;
+  /** The interpreter may have changed (Python extension): replace it once idle. */
   outdated: boolean;
 }
 
@@ -73,9 +75,6 @@ export class RunnerHost implements vscode.Disposable {
       this.finished,
       this.changed,
       deps.python.onDidChange(() => this.markOutdated()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (Config.runnerKeys.some((k) => e.affectsConfiguration(k))) this.markOutdated();
-      }),
     );
   }
 
@@ -194,7 +193,8 @@ export class RunnerHost implements vscode.Disposable {
     const existing = this.runners.get(project.root);
     if (existing) {
       const entry = await existing.catch(() => undefined);
-      if (entry && !(entry.outdated && !entry.runner.busy && entry.runner.queueLength === 0)) return entry;
+      const stale = entry && (entry.outdated || entry.settings !== this.runnerSettings(project));
+      if (entry && !(stale && !entry.runner.busy && entry.runner.queueLength === 0)) return entry;
       if (entry) void entry.runner.dispose();
       this.runners.delete(project.root);
     }
@@ -228,7 +228,13 @@ export class RunnerHost implements vscode.Disposable {
       },
     });
     runner.onManifest((path) => this.deps.onManifest(project.root, path));
-    return { runner, python, outdated: false };
+    return { runner, python, settings: this.runnerSettings(project), outdated: false };
+  }
+
+  /** The settings a runner is made from, compared on each use (a change event may come late). */
+  private runnerSettings(project: DbtProject): string {
+    const { config } = this.deps;
+    return JSON.stringify([config.pythonPath(vscode.Uri.file(project.root)), config.backend(), config.idleTimeoutMs()]);
   }
 
   private markOutdated(): void {

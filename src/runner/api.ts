@@ -9,6 +9,8 @@ export interface InvocationRequest {
   args: string[];
   /** Shown in logs and views, e.g. "dbt build +orders". Defaults to the args joined. */
   label?: string;
+  /** Also deliver the events filtered by default (SQLQuery with the SQL text, connections, cache). */
+  verboseEvents?: boolean;
 }
 
 export interface InvokeOptions {

@@ -8,6 +8,8 @@ export interface BackendRequest {
   ensureParsed?: boolean;
   /** Re-parse even if nothing looks changed (after ProjectRunner.invalidate()). */
   forceParse?: boolean;
+  /** Deliver the noise events too (SQLQuery etc.). */
+  verboseEvents?: boolean;
 }
 
 export interface BackendCall {

@@ -69,7 +69,7 @@ export class CliBackend implements Backend {
         const event = value as unknown as Parameters<CliResultCollector['add']>[0];
         if (!event.info || typeof event.info.name !== 'string') return;
         collector.add(event);
-        if (NOISE_EVENTS.has(event.info.name)) return;
+        if (!request.verboseEvents && NOISE_EVENTS.has(event.info.name)) return;
         try {
           call.onEvent?.(event);
         } catch (e) {

@@ -71,7 +71,7 @@ export class QueuedRunner implements ProjectRunner {
 
   invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
     const args = validateArgs(request.args);
-    return this.enqueue({ args: [...args] }, request.label ?? `dbt ${formatArgs(args)}`, options);
+    return this.enqueue({ args: [...args], verboseEvents: request.verboseEvents }, request.label ?? `dbt ${formatArgs(args)}`, options);
   }
 
   parse(options: InvokeOptions = {}): Promise<InvocationResult> {

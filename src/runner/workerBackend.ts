@@ -68,7 +68,7 @@ export class WorkerBackend implements Backend {
     const answer = worker.call(
       request.ensureParsed
         ? { id, method: 'parse', params: { args: request.args, force: request.forceParse } }
-        : { id, method: 'invoke', params: { args: request.args, forceParse: request.forceParse } },
+        : { id, method: 'invoke', params: { args: request.args, forceParse: request.forceParse, verboseEvents: request.verboseEvents } },
       call.onEvent,
     );
     let graceTimer: NodeJS.Timeout | undefined;

@@ -13,7 +13,7 @@
 //
 // Screenshots of every step go to test-artifacts/e2e/. The verdict is the exit
 // code; "<passed> <failed>" goes to out/results/user.counts for scripts/test.sh.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, type Browser } from './lib/browser';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
@@ -38,6 +38,8 @@ let failed = 0;
 /** Runs steps in order; a failing step is recorded (screenshot, output) and the next one still runs. */
 async function runSteps(wb: Workbench, prefix: string, steps: Step[]): Promise<void> {
   for (const [i, step] of steps.entries()) {
+    // E2E_ONLY=<regex> runs only matching steps ("trusted 2", "untrusted"), for debugging.
+    if (process.env.E2E_ONLY && !new RegExp(process.env.E2E_ONLY).test(`${prefix} ${i + 1}`)) continue;
     const shot = `${prefix}-${i + 1}-${step.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
     const started = Date.now();
     try {
@@ -127,9 +129,13 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await wb.waitForQuiet('Test Results');
           await page.mouse.move(0, 0);
           await failing.click();
-          await poll('schema.yml of the marts to open', async () => {
+          // The definition: the marts schema.yml, cursor on the test's line.
+          const lines = readFileSync(join(ws.dir, 'models/marts/schema.yml'), 'utf8').split('\n');
+          const testLine = lines.findIndex((l, i) => l.includes('- accepted_values:') && lines[i + 1]?.includes("'placed'")) + 1;
+          await poll(`models/marts/schema.yml to open at line ${testLine}`, async () => {
             const title = (await page.locator('.tabs-container .tab.active').getAttribute('title')) ?? '';
-            return title.endsWith('models/marts/schema.yml');
+            const cursor = await page.locator('.statusbar-item[id="status.editor.selection"]').innerText();
+            return title.includes('/models/marts/schema.yml') && cursor.startsWith(`Ln ${testLine},`);
           }, 15_000);
         },
       },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
-import { copyProject, makeRunner, record, statuses, type TempProject } from './runnerHelpers';
+import { copyProject, makeRunner, record, SLOW_RUN, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 900_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
@@ -84,10 +84,7 @@ void describe('CLI backend against the worker on jaffle (dbt 1.12)', () => {
     assert.match(usage.exception?.message ?? '', /no-such-flag/);
 
     const ac = new AbortController();
-    const slow = await record(cli, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], ac.signal, (e) => {
-      const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
-      if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') setTimeout(() => ac.abort(), 500);
-    });
+    const slow = await record(cli, SLOW_RUN, ac.signal, whenSlowQueryRuns(() => ac.abort()), true);
     assert.equal(slow.result.exitCode, 2);
     assert.equal(slow.result.cancelled, true);
     assert.equal(slow.result.exception?.type, 'KeyboardInterrupt');

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProjectRunner } from '../../src/runner/api';
-import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY18, record, statuses, type TempProject } from './runnerHelpers';
+import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY18, record, SLOW_RUN, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
@@ -66,9 +66,7 @@ void describe('runner with the dbt 1.8 worker on jaffle', () => {
 
   void it('cancel mid-run, then the same worker goes on', T, async () => {
     const ac = new AbortController();
-    const slow = await record(runner, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], ac.signal, (e) => {
-      if (e.info.name === 'NodeExecuting') setTimeout(() => ac.abort(), 500);
-    });
+    const slow = await record(runner, SLOW_RUN, ac.signal, whenSlowQueryRuns(() => ac.abort()), true);
     assert.equal(slow.result.exitCode, 2);
     assert.equal(slow.result.cancelled, true);
     const next = await record(runner, ['run', '--select', 'stg_orders']);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
 import { RunnerError, type ProjectRunner } from '../../src/runner/api';
-import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY112, record, statuses, type TempProject } from './runnerHelpers';
+import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY112, record, SLOW_RUN, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
@@ -186,14 +186,12 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
 
   void it('cancels the slow model mid-run; the same worker then runs the next request', T, async () => {
     const ac = new AbortController();
-    const slow = await record(runner, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], ac.signal, (e) => {
-      const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
-      if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') setTimeout(() => ac.abort(), 500);
-    });
+    const slow = await record(runner, SLOW_RUN, ac.signal, whenSlowQueryRuns(() => ac.abort()), true);
     assert.equal(slow.result.exitCode, 2);
     assert.equal(slow.result.cancelled, true);
     assert.equal(slow.result.exception?.type, 'KeyboardInterrupt');
     assert.ok(slow.names.includes('NodeExecuting'));
+    assert.ok(slow.names.includes('SQLQuery'), 'verboseEvents delivers the SQL events');
     assert.deepEqual([...slow.pids], [workerPid]);
 
     const next = await record(runner, ['run', '--select', 'stg_orders']);
@@ -229,13 +227,11 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
 
   void it('a worker killed with SIGKILL mid-run fails that request clearly; the next one starts a new worker', T, async () => {
     let killed = 0;
-    const failed = record(runner, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], undefined, (e) => {
-      const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
-      if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model' && !killed) {
-        killed = Number(e.info.pid);
-        process.kill(killed, 'SIGKILL');
-      }
-    });
+    const onEvent = whenSlowQueryRuns((e) => {
+      killed = Number(e.info.pid);
+      process.kill(killed, 'SIGKILL');
+    }, 0);
+    const failed = record(runner, SLOW_RUN, undefined, onEvent, true);
     await assert.rejects(failed, (e: RunnerError) => {
       assert.ok(e instanceof RunnerError);
       assert.equal(e.code, 'worker-crashed');

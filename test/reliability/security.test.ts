@@ -3,8 +3,9 @@
 // must never appear), secrets that never surface in anything the runner
 // produces, and no network port opened by the worker or the language server.
 // Workspace Trust (nothing runs in an untrusted workspace, including on
-// activation) is proven in a real workbench by the e2e layer
-// (test/e2e/hostTests.main.ts, test/e2e/userFlow.main.ts).
+// activation) is proven in a real workbench by the e2e layers: the untrusted
+// pass of test/e2e/hostTests.main.ts (test/suite/untrusted.suite.ts) and
+// untrustedFlow in test/e2e/userFlow.main.ts, which scan for Python processes.
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -247,7 +248,7 @@ void describe('security', () => {
         join(rel, `${name}.py`),
         ['import os, sys, time', '', '', 'def model(dbt, session):', '    dbt.config(materialized="table")', '    s = os.environ["DBT_ENV_SECRET_TOKEN"]', '    print("token is " + s)', '    sys.stderr.write("token on stderr " + s + "\\n")', '    sys.stderr.flush()', ...tail.map((l) => `    ${l}`), ''].join('\n'),
       );
-    pyModel('secret_raise_py', ['raise RuntimeError("failed with token " + s)']);
+    pyModel('secret_raise_py', ['if s:', '    raise RuntimeError("failed with token " + s)', 'return session.sql("select 1 as a")']);
     pyModel('secret_hang_py', ['time.sleep(3600)', 'return session.sql("select 1 as a")']);
     writeFileSync(
       join(rel, 'secrets.yml'),
@@ -268,16 +269,13 @@ void describe('security', () => {
         // The CLI starts a whole dbt process per invocation: only the two that carry secrets in their errors.
         for (const [what, args] of backend === 'cli' ? runs.filter(([w]) => w === 'unopenable db' || w === 'model raising') : runs) {
           const events: RawDbtEvent[] = [];
-          try {
-            const res = await r.invoke({ args }, { onEvent: (e) => events.push(e) });
-            out.add(`${backend} ${what} result`, res);
-            // Exit 1 (not 2): the target with the secret password opened, and the model itself failed.
-            if (what === 'model raising') assert.equal(res.exitCode, 1, `${backend}: the model failed (${JSON.stringify(res.exception)})`);
-            if (what === 'unopenable db') assert.equal(res.exitCode, 2, `${backend}: the database could not open`);
-          } catch (e) {
-            out.add(`${backend} ${what} error`, `${(e as Error).message}\n${(e as RunnerError).detail ?? ''}`);
-          }
+          const res = await r.invoke({ args }, { onEvent: (e) => events.push(e) });
+          out.add(`${backend} ${what} result`, res);
           out.add(`${backend} ${what} events`, events);
+          // Exit 1 (not 2): the target with the secret password opened, and the model itself failed.
+          if (what === 'model raising') assert.equal(res.exitCode, 1, `${backend}: the model failed (${JSON.stringify(res.exception)})`);
+          else if (what === 'unopenable db') assert.equal(res.exitCode, 2, `${backend}: the database could not open`);
+          else assert.equal(res.exitCode, 0, `${backend} ${what}: ${JSON.stringify(res.exception)}`);
           assert.ok(events.length > 0, `${backend} ${what}: events arrived`);
         }
       } finally {
@@ -287,8 +285,9 @@ void describe('security', () => {
     // A worker killed while a model that printed the secret to stderr hangs: the crash message quotes stderr.
     const k = makeRunner(p, { env, log: log('crash') });
     let crash: RunnerError | undefined;
+    let notCrashed = '';
     try {
-      await k.invoke(
+      const res = await k.invoke(
         { args: ['run', '--select', 'secret_hang_py', '--vars', '{secret_hang: true}', '--target', 'secret'] },
         {
           onEvent: (e) => {
@@ -299,12 +298,13 @@ void describe('security', () => {
           },
         },
       );
+      notCrashed = `exit ${res.exitCode}: ${JSON.stringify(res.exception ?? res.nodes.map((n) => `${n.name}: ${n.status} ${n.message}`))}`;
     } catch (e) {
       crash = e as RunnerError;
     } finally {
       await k.dispose();
     }
-    assert.ok(crash instanceof RunnerError && crash.code === 'worker-crashed', String(crash));
+    assert.ok(crash instanceof RunnerError && crash.code === 'worker-crashed', `${String(crash)} ${notCrashed}`);
     assert.match(`${crash.message}\n${crash.detail ?? ''}`, /token on stderr \*{5}/, 'the stderr tail is quoted, with the secret masked');
     out.add('crash error', `${crash.message}\n${crash.detail ?? ''}`);
 
@@ -338,7 +338,10 @@ void describe('security', () => {
           },
         )
         .catch((e: Error) => e);
-      await waitFor('the slow model to run', 240_000, () => pid > 0);
+      let ended: unknown;
+      void done.then((v) => (ended = v ?? 'no result'));
+      await waitFor('the slow model to run', 240_000, () => pid > 0 || ended);
+      assert.ok(pid > 0, `the run ended before the slow model ran: ${JSON.stringify(ended)}`);
       await new Promise((res) => setTimeout(res, 1000));
       seen.push({ state: 'running a model', inet: inetSocketsOf(pid).length, sockets: socketCount(pid) });
       ac.abort();

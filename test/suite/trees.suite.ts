@@ -42,7 +42,7 @@ suite('trees after a real build', () => {
 
   test('the build ran for real and failed on the failing test only', () => {
     assert.deepEqual(build.args, ['build']);
-    assert.equal(build.result?.exitCode, 1);
+    assert.equal(build.result?.exitCode, 1, build.error);
     assert.equal(build.status, 'failed');
     const bad = build.rows.filter((r) => r.status === 'error' || r.status === 'fail').map((r) => r.uniqueId);
     assert.deepEqual(bad, [FAILING_TEST]);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { artifactsDir } from './paths';
 
+type DomMutationObserver = new (cb: () => void) => { observe(el: unknown, opts: object): void; disconnect(): void };
+
 export interface TreeRow {
   /** Accessible label: the item's label and description. */
   text: string;
@@ -176,7 +178,9 @@ export class Workbench {
         new Promise<boolean>((resolve) => {
           let timer = setTimeout(done, quiet, true);
           const bound = setTimeout(done, timeout, false);
-          const observer = new MutationObserver(() => {
+          // Runs in the page; the tests' TypeScript lib has no DOM types.
+          const Observer = (globalThis as unknown as { MutationObserver: DomMutationObserver }).MutationObserver;
+          const observer = new Observer(() => {
             clearTimeout(timer);
             timer = setTimeout(done, quiet, true);
           });
