@@ -25,7 +25,7 @@ function testEntries(dir) {
     const p = join(dir, name);
     if (name === 'fixtures' || name === 'node_modules') continue;
     if (statSync(p).isDirectory()) out.push(...testEntries(p));
-    else if (/\.(test|suite|main)\.ts$/.test(name) || (dir.endsWith('suite') && name === 'index.ts')) out.push(p);
+    else if (/\.(test|suite|main|bench)\.ts$/.test(name) || (dir.endsWith('suite') && name === 'index.ts')) out.push(p);
   }
   return out;
 }

@@ -27,10 +27,20 @@ const STATUS_ICONS: Record<NodeStatus, [string, string | undefined]> = {
   cancelled: ['debug-stop', 'testing.iconSkipped'],
 };
 
+const iconCache = new Map<NodeStatus, vscode.ThemeIcon>();
+
+/** The icon of a status (made once: thousands of rows are drawn on each refresh). */
 export function statusIcon(status: NodeStatus): vscode.ThemeIcon {
-  const [id, color] = STATUS_ICONS[status];
-  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+  let icon = iconCache.get(status);
+  if (!icon) {
+    const [id, color] = STATUS_ICONS[status];
+    iconCache.set(status, (icon = new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined)));
+  }
+  return icon;
 }
+
+const RUNNING_ICON = new vscode.ThemeIcon('sync~spin');
+const CANCELLED_ICON = new vscode.ThemeIcon('debug-stop');
 
 export function formatSeconds(s: number | undefined): string {
   if (s === undefined) return '';
@@ -106,9 +116,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     const counts = summarize(entry);
     const elapsed = ((entry.endedAt ?? Date.now()) - entry.startedAt) / 1000;
     item.description = running ? `${done}/${total || '?'} · ${formatSeconds(elapsed)}` : [counts, formatSeconds(entry.result?.elapsedSeconds ?? elapsed)].filter(Boolean).join(' · ');
-    item.iconPath = running ? new vscode.ThemeIcon('sync~spin') : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? new vscode.ThemeIcon('debug-stop') : statusIcon('error');
-    const when = new Date(entry.startedAt).toLocaleTimeString();
-    item.tooltip = new vscode.MarkdownString(`**${escapeMd(entry.label)}** (${entry.status})  \n${escapeMd(entry.projectName)} · started ${when}${entry.error ? `\n\n${escapeMd(entry.error)}` : ''}`);
+    item.iconPath = running ? RUNNING_ICON : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? CANCELLED_ICON : statusIcon('error');
     item.contextValue = `invocation ${running ? 'running' : 'done'}`;
     return item;
   }
@@ -121,14 +129,24 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     if (row.rowsAffected !== undefined) parts.push(`${row.rowsAffected} row${row.rowsAffected === 1 ? '' : 's'}`);
     if (row.failures) parts.push(`${row.failures} failing`);
     item.description = parts.filter(Boolean).join(' · ');
-    const tip = new vscode.MarkdownString(`**${escapeMd(row.name)}** · ${escapeMd(row.resourceType)} · ${row.status}`);
-    if (row.message) tip.appendMarkdown(`\n\n`).appendCodeblock(row.message, 'text');
-    item.tooltip = tip;
-    const file = this.fileOf(entry, row);
-    item.resourceUri = file;
-    if (file) item.command = { command: 'dbtConductor.tree.openFile', title: 'Open File', arguments: [{ kind: 'node', entry, row }] };
+    item.command = { command: 'dbtConductor.tree.openFile', title: 'Open File', arguments: [this.nodeElement(entry, row)] };
     const compilable = ['model', 'test', 'snapshot', 'analysis'].includes(row.resourceType);
     item.contextValue = `node ${row.resourceType}${compilable ? ' compilable' : ''}`;
+    return item;
+  }
+
+  /** Tooltips are built only when the user hovers (cheaper refreshes of big trees). */
+  resolveTreeItem(item: vscode.TreeItem, element: NodeTreeElement): vscode.TreeItem {
+    if (element.kind === 'invocation') {
+      const { entry } = element;
+      const when = new Date(entry.startedAt).toLocaleTimeString();
+      item.tooltip = new vscode.MarkdownString(`**${escapeMd(entry.label)}** (${entry.status})  \n${escapeMd(entry.projectName)} · started ${when}${entry.error ? `\n\n${escapeMd(entry.error)}` : ''}`);
+    } else {
+      const { row } = element;
+      const tip = new vscode.MarkdownString(`**${escapeMd(row.name)}** · ${escapeMd(row.resourceType)} · ${row.status}`);
+      if (row.message) tip.appendMarkdown('\n\n').appendCodeblock(row.message, 'text');
+      item.tooltip = tip;
+    }
     return item;
   }
 
@@ -154,6 +172,6 @@ function summarize(entry: InvocationEntry): string {
   return [ok && `${ok} ok`, warn && `${warn} warn`, error && `${error} error`, notRun && `${notRun} not run`].filter(Boolean).join(', ');
 }
 
-function escapeMd(s: string): string {
+export function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

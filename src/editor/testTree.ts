@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { testDefinition } from '../dbt/diagnosticsModel';
 import type { InvocationHistory, TestGroup, TestRow } from '../dbt/treeModel';
 import type { ManifestStore } from './manifests';
-import { statusIcon } from './nodeTree';
+import { escapeMd, statusIcon } from './nodeTree';
 import { readProjectFile } from './projects';
 
 export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestRow };
@@ -74,11 +74,18 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     const word = t.status.toUpperCase();
     const count = t.failures ? `${word} ${t.failures}` : word;
     item.description = failing && t.message ? `${count} · ${t.message.split('\n')[0]}` : count;
-    const tip = new vscode.MarkdownString(`**${t.name}** · ${t.status}${t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : ''}`);
-    if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
-    item.tooltip = tip;
     item.command = { command: 'dbtConductor.tests.openDefinition', title: 'Open Test Definition', arguments: [element] };
     item.contextValue = `test ${t.resourceType}${failing && t.resourceType === 'test' ? ' failing' : ''}`;
+    return item;
+  }
+
+  /** Tooltips are built only when the user hovers. */
+  resolveTreeItem(item: vscode.TreeItem, element: TestTreeElement): vscode.TreeItem {
+    if (element.kind !== 'test') return item;
+    const t = element.test.node;
+    const tip = new vscode.MarkdownString(`**${escapeMd(t.name)}** · ${t.status}${t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : ''}`);
+    if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
+    item.tooltip = tip;
     return item;
   }
 

@@ -119,6 +119,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await wb.showViewContainer('dbt');
           const failing = wb.pane('Test Results').locator('.monaco-list-row', { hasText: 'accepted_values_orders_status' }).first();
           await poll('the failing accepted_values test in Test Results', async () => {
+            await wb.expandFirst('Test Results'); // failing group first
             return (await wb.treeRows('Test Results')).some((r) => /accepted_values_orders_status/.test(r.text) && /\bFAIL\b/.test(r.text));
           }, DBT_MS);
           // Let the build finish: its last refreshes re-render the trees.
@@ -132,11 +133,17 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           // The definition: the marts schema.yml, cursor on the test's line.
           const lines = readFileSync(join(ws.dir, 'models/marts/schema.yml'), 'utf8').split('\n');
           const testLine = lines.findIndex((l, i) => l.includes('- accepted_values:') && lines[i + 1]?.includes("'placed'")) + 1;
+          let seen = '';
           await poll(`models/marts/schema.yml to open at line ${testLine}`, async () => {
-            const title = (await page.locator('.tabs-container .tab.active').getAttribute('title')) ?? '';
-            const cursor = await page.locator('.statusbar-item[id="status.editor.selection"]').innerText();
-            return title.includes('/models/marts/schema.yml') && cursor.startsWith(`Ln ${testLine},`);
-          }, 15_000);
+            // The breadcrumbs above the editor name the file's path in the workspace.
+            const crumbs = await page.locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item').allInnerTexts();
+            const title = crumbs.map((c) => c.trim()).join('/');
+            const cursor = await page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first().innerText();
+            seen = `${title} | ${cursor}`;
+            return title.startsWith('models/marts/schema.yml') && cursor.startsWith(`Ln ${testLine},`);
+          }, 15_000).catch((err: Error) => {
+            throw new Error(`${err.message}; saw: ${seen}`);
+          });
         },
       },
       {

@@ -234,7 +234,7 @@ void describe('security', () => {
     return `${evil.length} values through builder, tokenizer, ${invocations} invocations on both backends, 4 Python paths, an odd project path`;
   });
 
-  void it('secrets never appear in events, results, errors, runner logs, stderr tails or files written', { timeout: 600_000 }, () => tally.run('secrets', async () => {
+  void it('secrets never appear in events, results, errors, runner logs, stderr tails or files written', { timeout: 600_000 }, () => tally.run('secrets never appear in events, results, errors, runner logs, stderr tails or files written', async () => {
     // A target whose password and DuckDB path come from secret env vars: the path one cannot open, so
     // dbt's error message carries the secret; and models that print, raise and hang with a secret.
     const profiles = join(p.root, 'profiles.yml');
