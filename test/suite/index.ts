@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
+  // VS Code for the web (code-server) saves edits after a second by default:
+  // tests that edit a buffer and then revert it would write to the project.
+  await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 240_000, reporter: 'spec' });
   const trusted = vscode.workspace.isTrusted;
   const files = readdirSync(__dirname)
