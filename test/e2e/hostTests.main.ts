@@ -77,6 +77,7 @@ async function runPass(trusted: boolean, extensionDir: string, testsModule: stri
     if (code === 'timeout') {
       await screenshotOnFailure(page, `host-tests-${label}-timeout`);
       console.error(`hostTests (${label}): no result within ${TIMEOUT_MS / 1000} s`);
+      server.saveLogs(join(artifactsDir(), `host-logs-${label}`));
       return { passed: 0, failed: 1 };
     }
     await Promise.all(pending); // print mocha's last lines before the verdict
@@ -90,6 +91,7 @@ async function runPass(trusted: boolean, extensionDir: string, testsModule: stri
     const passed = result.passes ?? 0;
     // Both verdicts must agree, and a suite that ran nothing has not passed.
     const failed = Math.max(result.failures ?? 1, code === 0 && passed > 0 ? 0 : 1);
+    if (failed > 0) server.saveLogs(join(artifactsDir(), `host-logs-${label}`));
     return { passed, failed };
   } finally {
     await browser.close();

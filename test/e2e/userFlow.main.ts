@@ -207,11 +207,13 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
     ]);
   } finally {
     await page.close().catch(() => undefined);
+    if (failed > 0) server.saveLogs(join(artifactsDir(), 'logs-trusted'));
     await server.stop();
   }
 }
 
 async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Promise<void> {
+  const failedBefore = failed;
   const server = await startCodeServer({
     folder: ws.dir,
     vsix,
@@ -239,6 +241,7 @@ async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Pro
     ]);
   } finally {
     await page.close().catch(() => undefined);
+    if (failed > failedBefore) server.saveLogs(join(artifactsDir(), 'logs-untrusted'));
     await server.stop();
   }
 }

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 export async function run(): Promise<void> {
   // VS Code for the web (code-server) saves edits after a second by default:
   // tests that edit a buffer and then revert it would write to the project.
-  await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 240_000, reporter: 'spec' });
   const trusted = vscode.workspace.isTrusted;
   const files = readdirSync(__dirname)

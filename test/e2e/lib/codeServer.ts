@@ -4,7 +4,7 @@
 // gallery. It runs in its own process group; stop() ends the group and every
 // descendant, and an exit/signal guard does the same if the test dies first.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, existsSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ export interface CodeServer {
   workbenchUrl(opts?: { folder?: string; devExtension?: string; testsModule?: string }): string;
   /** The code-server process and all its descendants, now. */
   processes(): ProcessInfo[];
+  /** Copies code-server's log and the workbench/extension-host logs (the extension's output channel too) to `dest`. */
+  saveLogs(dest: string): void;
   stop(): Promise<void>;
 }
 
@@ -168,6 +170,12 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     },
     processes() {
       return child.pid ? listTree(child.pid) : [];
+    },
+    saveLogs(dest) {
+      mkdirSync(dest, { recursive: true });
+      cpSync(logFile, join(dest, 'code-server.log'));
+      const logs = join(userDataDir, 'logs');
+      if (existsSync(logs)) cpSync(logs, join(dest, 'logs'), { recursive: true });
     },
     async stop() {
       if (stopped) return;
