@@ -84,7 +84,7 @@ export class ProblemsModel {
   }
 }
 
-export function problemOf(node: NodeResult, sources: ProblemSources): Problem | undefined {
+function problemOf(node: NodeResult, sources: ProblemSources): Problem | undefined {
   const severity = node.status === 'warn' ? 'warning' : 'error';
   const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
   let where: { file: string; line: number } | undefined;

@@ -19,7 +19,7 @@ export interface ProfileTargets {
 }
 
 /** The folders dbt would search for profiles.yml, in order. */
-export function profilesDirCandidates(projectRoot: string, profilesDirSetting: string, env: NodeJS.ProcessEnv = process.env): string[] {
+function profilesDirCandidates(projectRoot: string, profilesDirSetting: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (profilesDirSetting) return [profilesDirSetting];
   if (env.DBT_PROFILES_DIR) return [env.DBT_PROFILES_DIR];
   return [projectRoot, join(homedir(), '.dbt')];

@@ -188,7 +188,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 // ---- building and running ----
 
 /** The dbt selection for a target, with graph operators. */
-export function selectionOf(target: Target, options: Options = {}): Selection {
+function selectionOf(target: Target, options: Options = {}): Selection {
   const graph = { parents: options.parents, children: options.children };
   const wrap = (s: string) => `${options.parents ? '+' : ''}${s}${options.children ? '+' : ''}`;
   switch (target.kind) {

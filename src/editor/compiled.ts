@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 
-export const COMPILED_SCHEME = 'dbt-compiled';
+const COMPILED_SCHEME = 'dbt-compiled';
 
 export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly contents = new Map<string, string>();

@@ -2,7 +2,7 @@
 // through here, so no other module calls getConfiguration itself.
 import * as vscode from 'vscode';
 
-export const SECTION = 'dbtConductor';
+const SECTION = 'dbtConductor';
 
 export type CodeLensAction = 'run' | 'build' | 'test' | 'compile' | 'preview';
 export type BackendSetting = 'auto' | 'worker' | 'cli';

@@ -42,7 +42,7 @@ export function statusIcon(status: NodeStatus): vscode.ThemeIcon {
 const RUNNING_ICON = new vscode.ThemeIcon('sync~spin');
 const CANCELLED_ICON = new vscode.ThemeIcon('debug-stop');
 
-export function formatSeconds(s: number | undefined): string {
+function formatSeconds(s: number | undefined): string {
   if (s === undefined) return '';
   return s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }

@@ -52,7 +52,7 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-export function renderTableHtml(content: PreviewContent, cspSource: string): string {
+function renderTableHtml(content: PreviewContent, cspSource: string): string {
   const nonce = randomBytes(16).toString('base64');
   const { table } = content;
   const head = table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');

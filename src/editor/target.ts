@@ -42,21 +42,7 @@ export interface ProjectTarget {
 
 export type Target = NodeTarget | SelectorTarget | PathsTarget | ProjectTarget;
 
-/** A short label for views and logs: "orders", "tag:nightly", "models/staging", "whole project". */
-export function describeTarget(t: Target): string {
-  switch (t.kind) {
-    case 'node':
-      return t.name;
-    case 'selector':
-      return t.yamlSelector ? `selector ${t.selector}` : t.selector;
-    case 'paths':
-      return t.paths.join(' ');
-    case 'project':
-      return 'whole project';
-  }
-}
-
-export function isTarget(v: unknown): v is Target {
+function isTarget(v: unknown): v is Target {
   if (!v || typeof v !== 'object') return false;
   const t = v as Partial<Target>;
   return typeof t.projectRoot === 'string' && (t.kind === 'node' || t.kind === 'selector' || t.kind === 'paths' || t.kind === 'project');
@@ -88,7 +74,7 @@ export function resolveTarget(ctx: TargetContext, args: unknown[], editor = vsco
 }
 
 /** Explorer selection: files and folders of one project (the first uri's) as path selectors. */
-export function targetOfUris(projects: Projects, uris: vscode.Uri[]): Target | undefined {
+function targetOfUris(projects: Projects, uris: vscode.Uri[]): Target | undefined {
   const project = projects.forUri(uris[0]!) ?? projectBelow(projects, uris[0]!);
   if (!project) return undefined;
   const paths: string[] = [];

@@ -67,7 +67,11 @@ export class CliBackend implements Backend {
     const reader = new JsonLineReader({
       onValue: (value) => {
         const event = value as unknown as Parameters<CliResultCollector['add']>[0];
-        if (!event.info || typeof event.info.name !== 'string') return;
+        // dbt always writes {info: {name, ...}, data: {...}}; anything else is not an event (a plugin's print, a cut-off line).
+        if (!event.info || typeof event.info.name !== 'string' || typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
+          o.log?.('debug', o.scrub(`dbt stdout: skipped a line (not a dbt event): ${JSON.stringify(value).slice(0, 200)}`));
+          return;
+        }
         collector.add(event);
         if (!request.verboseEvents && NOISE_EVENTS.has(event.info.name)) return;
         try {

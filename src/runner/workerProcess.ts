@@ -60,7 +60,12 @@ export class WorkerProcess {
       windowsHide: true,
     });
     const reader = new JsonLineReader({
-      onValue: (v) => this.dispatch(v as unknown as WorkerMessage),
+      onValue: (v) => {
+        // A line of the right JSON type but the wrong shape must not throw out of the stream handler.
+        const problem = shapeProblem(v);
+        if (problem) this.log('warn', `worker channel: skipped a message (${problem}): ${JSON.stringify(v).slice(0, 200)}`);
+        else this.dispatch(v as unknown as WorkerMessage);
+      },
       onSkip: (reason, preview) => this.log('warn', `worker channel: skipped a line (${reason}): ${preview}`),
     });
     this.child.stdout?.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -189,8 +194,6 @@ export class WorkerProcess {
         }
         return;
       }
-      default:
-        this.log('warn', `worker channel: unknown message ${JSON.stringify(message).slice(0, 200)}`);
     }
   }
 
@@ -223,6 +226,34 @@ export class WorkerProcess {
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
     this.options.log?.(level, this.options.scrub(message));
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is string => typeof v === 'string';
+
+/** What is wrong with a channel message, if anything: the fields dispatch() and its callers rely on. */
+export function shapeProblem(m: Obj): string | undefined {
+  switch (m.type) {
+    case 'ready':
+      return typeof m.pid === 'number' && typeof m.dbtVersion === 'string' ? undefined : 'ready without pid or dbtVersion';
+    case 'event': {
+      const e = m.event;
+      return isId(m.id) && isObj(e) && isObj(e.info) && typeof e.info.name === 'string' && isObj(e.data) ? undefined : 'malformed event';
+    }
+    case 'manifest':
+      return isId(m.id) && typeof m.path === 'string' ? undefined : 'manifest without id or path';
+    case 'result':
+      return isId(m.id) && isObj(m.result) && typeof m.result.exitCode === 'number' ? undefined : 'result without id or exitCode';
+    case 'status':
+      return isId(m.id) && typeof m.rssBytes === 'number' ? undefined : 'status without id or rssBytes';
+    case 'error':
+      return (m.id === null || isId(m.id)) && isObj(m.error) && typeof m.error.type === 'string' && typeof m.error.message === 'string'
+        ? undefined
+        : 'error without type or message';
+    default:
+      return 'unknown message type';
   }
 }
 
