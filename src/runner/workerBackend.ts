@@ -2,6 +2,8 @@
 // stops it when idle, recycles it after N invocations or above an RSS limit,
 // and turns a cancel into dbt's KeyboardInterrupt path (killing the worker
 // only if dbt does not stop in time).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { InvocationResult, ManifestMessage, ResultMessage } from '../dbt/protocol';
 import { RunnerError } from './api';
 import { commandOf } from './args';
@@ -25,12 +27,15 @@ export interface WorkerBackendOptions {
 }
 
 const STATUS_TIMEOUT_MS = 5000;
+/** How often an idle worker checks that its project folder still exists (deleted or moved: stop it). */
+const PROJECT_CHECK_MS = 2000;
 
 export class WorkerBackend implements Backend {
   readonly kind = 'worker' as const;
   private worker: WorkerProcess | undefined;
   private invocationsOnWorker = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  private projectTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private disposed = false;
 
@@ -46,6 +51,8 @@ export class WorkerBackend implements Backend {
     this.clearIdle();
     const command = request.ensureParsed ? 'parse' : commandOf(request.args);
     try {
+      const gone = await this.stopIfProjectGone();
+      if (gone) throw gone;
       const worker = await this.ensureWorker();
       if (call.signal?.aborted) return cancelledBeforeStart(command, 'worker');
       const message = await this.invoke(worker, request, call);
@@ -168,6 +175,18 @@ export class WorkerBackend implements Backend {
     if (this.worker === worker) this.worker = undefined;
   }
 
+  /** The project folder was deleted or moved: stop its worker (it would only fail), and say why. */
+  private async stopIfProjectGone(): Promise<RunnerError | undefined> {
+    const root = this.options.projectRoot;
+    if (existsSync(join(root, 'dbt_project.yml'))) return undefined;
+    const error = new RunnerError(`No dbt_project.yml in ${root}: the project folder was deleted or moved. Open the project where it is now.`, 'project-missing');
+    if (this.worker) {
+      this.log('info', `${root} has no dbt_project.yml any more: stopping worker ${this.worker.pid}`);
+      await this.stopWorker(error);
+    }
+    return error;
+  }
+
   private armIdle(): void {
     this.clearIdle();
     if (this.disposed || !this.worker) return;
@@ -176,11 +195,19 @@ export class WorkerBackend implements Backend {
       void this.stopWorker(new RunnerError('The idle worker was stopped.', 'disposed'));
     }, this.options.idleTimeoutMs);
     this.idleTimer.unref();
+    this.projectTimer = setInterval(() => {
+      void this.stopIfProjectGone().then((gone) => {
+        if (gone) this.clearIdle();
+      });
+    }, PROJECT_CHECK_MS);
+    this.projectTimer.unref();
   }
 
   private clearIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.projectTimer) clearInterval(this.projectTimer);
     this.idleTimer = undefined;
+    this.projectTimer = undefined;
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
