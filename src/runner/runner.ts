@@ -10,7 +10,7 @@ import { commandOf, formatArgs, validateArgs } from './args';
 import { cancelledBeforeStart, type Backend, type BackendRequest } from './backend';
 import { CliBackend } from './cliBackend';
 import { assertWorkerSupported, checkPython, workerSupports } from './pythonEnv';
-import { makeScrubber } from './scrub';
+import { makeScrubber } from '../dbt/secrets';
 import { WorkerBackend } from './workerBackend';
 
 interface Job {

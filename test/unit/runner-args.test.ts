@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { commandOf, formatArgs, hasFlag, validateArgs } from '../../src/runner/args';
-import { makeScrubber, scrubText, secretValues } from '../../src/runner/scrub';
+import { makeScrubber, scrubSecrets, secretValues } from '../../src/dbt/secrets';
 import { parseVersion, workerSupports, findPythonOnPath } from '../../src/runner/pythonEnv';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ void test('secrets from DBT_ENV_SECRET_* are scrubbed, longest first', () => {
   assert.deepEqual(secretValues(env), ['hunter2-long', 'hunter2']);
   const scrub = makeScrubber(env);
   assert.equal(scrub('pw=hunter2 token=hunter2-long'), 'pw=***** token=*****');
-  assert.equal(scrubText('nothing here', []), 'nothing here');
+  assert.equal(scrubSecrets('nothing here', env), 'nothing here');
 });
 
 void test('version support: worker needs >=1.5,<2', () => {
