@@ -29,8 +29,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO=(sudo)
   fi
   log "apt-get install ${missing[*]}"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_log=$(mktemp)
+  if ! { "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+         "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+    tail -30 "$apt_log" >&2
+    die "apt-get could not install ${missing[*]} (full log: $apt_log)"
+  fi
+  rm -f "$apt_log"
 fi
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium not found after installing the chromium package"
 

@@ -46,9 +46,47 @@ export function workersUnder(marker: string): ProcInfo[] {
   return processesWith('dbt_worker.py', marker);
 }
 
-/** Every live process whose command line mentions `marker` (workers, dbt CLI runs, probes). */
+/**
+ * Every live process whose command line or environment mentions `marker`:
+ * workers, dbt CLI runs, probes, and their children (which inherit the
+ * environment the runner gives dbt, e.g. DBT_DUCKDB_PATH in the temp dir,
+ * even when their command line says nothing, like multiprocessing's
+ * resource tracker).
+ */
 export function anyProcessUnder(marker: string): ProcInfo[] {
-  return processesWith(marker);
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    const cmdline = readCmdline(pid);
+    if (!cmdline) continue;
+    let environ = '';
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      // gone, or not readable: the command line decides
+    }
+    if ((cmdline.join(' ').includes(marker) || environ.includes(marker)) && !isZombie(pid)) out.push({ pid, cmdline });
+  }
+  return out;
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is `ancestor` or one of its descendants. */
+export function isWithin(pid: number, ancestor: number): boolean {
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parentOf(p), hops++) {
+    if (p === ancestor) return true;
+  }
+  return false;
 }
 
 export function isAlive(pid: number): boolean {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { InvocationResult } from '../../../src/dbt/protocol';
 import { RunnerError } from '../../../src/runner/api';
 import { copyProject, duckdbQuery, PY112, type TempProject } from '../../integration/runnerHelpers';
-import { anyProcessUnder, waitFor, workersUnder } from './procs';
+import { anyProcessUnder, isWithin, waitFor, workersUnder } from './procs';
 
 export { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, ROOT, WORKER, type TempProject } from '../../integration/runnerHelpers';
 
@@ -80,11 +80,12 @@ export async function relProject(): Promise<TempProject> {
 
 /** Every fault ends here: no process of this test's temp dir survives, and the DuckDB file opens from another process. */
 export async function assertCleanAfterFault(p: TempProject, what: string, keepWorker?: number): Promise<void> {
+  // The live worker, if any, and its own children (dbt's multiprocessing helpers) are not left over.
+  const leftOver = () => anyProcessUnder(p.dir).filter((x) => keepWorker === undefined || !isWithin(x.pid, keepWorker));
   await waitFor(`no orphaned dbt processes after ${what}`, 15_000, () => {
-    const left = anyProcessUnder(p.dir).filter((x) => x.pid !== keepWorker);
-    return left.length === 0;
+    return leftOver().length === 0;
   }).catch((e: Error) => {
-    const left = anyProcessUnder(p.dir).map((x) => `${x.pid}: ${x.cmdline.join(' ').slice(0, 200)}`);
+    const left = leftOver().map((x) => `${x.pid}: ${x.cmdline.join(' ').slice(0, 200)}`);
     throw new Error(`${e.message}\nstill running:\n${left.join('\n')}`);
   });
   if (keepWorker !== undefined) assert.ok(workersUnder(p.dir).every((w) => w.pid === keepWorker), 'only the live worker remains');
