@@ -16,7 +16,7 @@ import { JsonLineReader } from '../../src/runner/lineReader';
 import { checkPython } from '../../src/runner/pythonEnv';
 import { WorkerProcess } from '../../src/runner/workerProcess';
 import { waitFor, workersUnder } from './lib/procs';
-import { expectRunnerError, makeRunner, PY112, relProject, WORKER, type TempProject } from './lib/project';
+import { copyProject, expectRunnerError, makeRunner, PY112, relProject, WORKER, type TempProject } from './lib/project';
 import { Rng } from './lib/random';
 import { recordSection, Tally } from './lib/summary';
 import { fakeDbt2Venv, fakeDbtVenv } from './lib/venvs';
@@ -545,12 +545,9 @@ void describe('bad input', () => {
     return `${cases.length} malformed + 200 mutated manifests (${indexed} indexed, ${refused} refused)`;
   });
 
-  c('a project with 0 models', async () => {
-    const project = join(scratch, 'empty_project');
-    mkdirSync(project);
-    writeFileSync(join(project, 'dbt_project.yml'), 'name: empty_project\nversion: "1.0.0"\nconfig-version: 2\nprofile: empty_project\n');
-    writeFileSync(join(project, 'profiles.yml'), `empty_project:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(join(scratch, 'empty.duckdb'))}\n      keep_open: false\n`);
-    const r = makeRunner({ ...p, root: project, manifestPath: join(scratch, 'empty-manifest.json') }, { env: { ...p.env, DBT_PROFILES_DIR: project } });
+  c('a project with 0 models (fixture empty)', async () => {
+    const empty = await copyProject('empty');
+    const r = makeRunner(empty);
     try {
       const parsed = await r.parse();
       assert.equal(parsed.exitCode, 0, JSON.stringify(parsed.exception));
@@ -562,8 +559,10 @@ void describe('bad input', () => {
       assert.ok(names.includes('NothingToDo') || names.includes('NoNodesForSelectionCriteria'), names.join(', '));
       const ls = await r.invoke({ args: ['ls'] });
       assert.deepEqual(ls.output, { kind: 'list', items: [] });
+      return `build: ${names.includes('NothingToDo') ? 'NothingToDo' : 'NoNodesForSelectionCriteria'}`;
     } finally {
       await r.dispose();
+      await empty.cleanup();
     }
   });
 

@@ -1,0 +1,76 @@
+// dbt's artifacts after warm invocations. The worker runs commands on its
+// cached manifest with --no-write-json (re-serialising the whole manifest
+// after every command was most of a warm run's time on big projects) and
+// writes target/run_results.json itself, so tools that read it (and
+// `dbt retry`) see the same file the CLI would leave.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ProjectRunner } from '../../src/runner/api';
+import { copyProject, makeRunner, record, type TempProject } from './runnerHelpers';
+
+const T = { timeout: 600_000 }; // a bound, not a speed check
+
+interface RunResults {
+  metadata: { invocation_id: string };
+  results: { unique_id: string; status: string }[];
+}
+
+function runResults(dir: string): RunResults {
+  return JSON.parse(readFileSync(join(dir, 'run_results.json'), 'utf8')) as RunResults;
+}
+
+void describe('worker artifacts on warm invocations (dbt 1.12, jaffle)', () => {
+  let p: TempProject;
+  let runner: ProjectRunner;
+  let manifestMtime = 0;
+
+  before(async () => {
+    p = await copyProject('jaffle');
+    runner = makeRunner(p);
+  });
+
+  after(async () => {
+    await runner.dispose();
+    await p.cleanup();
+  });
+
+  void it('the parse writes target/manifest.json', T, async () => {
+    const r = await runner.parse();
+    assert.equal(r.exitCode, 0, JSON.stringify(r.exception));
+    const seeded = await record(runner, ['seed']);
+    assert.equal(seeded.result.exitCode, 0, JSON.stringify(seeded.result.exception));
+    assert.ok(existsSync(join(p.root, 'target', 'manifest.json')));
+    manifestMtime = statSync(join(p.root, 'target', 'manifest.json')).mtimeMs;
+  });
+
+  void it('a warm run writes this run\'s run_results.json and leaves manifest.json alone', T, async () => {
+    const run = await record(runner, ['run', '-s', 'stg_customers']);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    assert.equal(run.result.parsed, false, 'the cached manifest was used');
+    const rr = runResults(join(p.root, 'target'));
+    assert.equal(rr.metadata.invocation_id, run.events[0]?.info.invocation_id, 'run_results.json belongs to this invocation');
+    assert.deepEqual(
+      rr.results.map((x) => [x.unique_id, x.status]),
+      [['model.jaffle.stg_customers', 'success']],
+    );
+    assert.equal(statSync(join(p.root, 'target', 'manifest.json')).mtimeMs, manifestMtime, 'manifest.json is not re-written by a warm run');
+  });
+
+  void it('run_results.json goes where --target-path points', T, async () => {
+    const other = join(p.dir, 'other-target');
+    const run = await record(runner, ['run', '-s', 'stg_orders', '--target-path', other]);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    const rr = runResults(other);
+    assert.equal(rr.metadata.invocation_id, run.events[0]?.info.invocation_id);
+    assert.deepEqual(rr.results.map((x) => x.unique_id), ['model.jaffle.stg_orders']);
+  });
+
+  void it('an explicit --write-json is the user\'s choice: dbt writes manifest.json itself', T, async () => {
+    const run = await record(runner, ['run', '-s', 'stg_customers', '--write-json']);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    assert.ok(statSync(join(p.root, 'target', 'manifest.json')).mtimeMs > manifestMtime, 'dbt re-wrote manifest.json');
+    assert.equal(runResults(join(p.root, 'target')).metadata.invocation_id, run.events[0]?.info.invocation_id);
+  });
+});
