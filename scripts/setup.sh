@@ -25,6 +25,12 @@ fi
 # --- Python venvs with pinned dbt-core + dbt-duckdb ---
 # Each requirements file is the full, pinned dependency set; --no-deps keeps
 # pip from resolving anything else (see the note in requirements/dbt-1.12.txt).
+# Debian's python3 needs python3-venv for `python3 -m venv`.
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null && command -v apt-get >/dev/null; then
+  log "apt-get install python3-venv"
+  apt-get update -qq && apt-get install -y -qq python3-venv
+fi
+
 make_venv() {
   local dir=$1 req=$2
   local h; h=$(hash_of "$req")
