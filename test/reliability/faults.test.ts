@@ -4,8 +4,7 @@
 // extension, the project folder deleted or renamed. After each: no dbt
 // process of the test left behind and the DuckDB file free.
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';

@@ -4,11 +4,15 @@
 // stream of requests, and 10 projects at once (one worker each at most, idle
 // workers stop).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
 import { rssOf, waitFor, workersUnder } from './lib/procs';
-import { assertCleanAfterFault, copyProject, makeRunner, type TempProject } from './lib/project';
+import { RunnerPool } from '../../src/runner/pool';
+import { assertCleanAfterFault, copyProject, makeRunner, PY112, WORKER, type TempProject } from './lib/project';
 import { recordSection } from './lib/summary';
 
 const T = { timeout: 600_000 };
@@ -169,8 +173,11 @@ void describe('load', () => {
 
   void it('10 projects: at most one worker each, idle workers stop', T, async () => {
     const projects = await Promise.all(Array.from({ length: 10 }, () => copyProject('jaffle')));
-    // Ten dbt imports at once on a small machine: give each start more time than the default.
-    const runners = projects.map((q) => makeRunner(q, { idleTimeoutMs: 3000, startTimeoutMs: 300_000 }));
+    const manifestDir = mkdtempSync(join(tmpdir(), 'conductor-rel-pool-'));
+    // As the extension holds them: one pool, one runner per project root. Each copy's profile puts
+    // its DuckDB file in that copy (the worker runs in the project folder). Ten dbt imports at once
+    // on a small machine: each start gets more time than the default.
+    const pool = new RunnerPool({ python: PY112, workerScript: WORKER, backend: 'worker', manifestDir, idleTimeoutMs: 3000, startTimeoutMs: 300_000 });
     let peakTotal = 0;
     let peakPerProject = 0;
     const sample = () => {
@@ -180,10 +187,11 @@ void describe('load', () => {
     };
     const sampler = setInterval(sample, 100);
     try {
-      // Three requests per project, all at once.
-      const results = await Promise.all(runners.flatMap((r) => [0, 1, 2].map((i) => r.invoke({ args: lsArgs(i) }))));
+      // Three requests per project, all at once, asking the pool by two spellings of the root.
+      const results = await Promise.all(projects.flatMap((q) => [0, 1, 2].map((i) => pool.get(i === 1 ? `${q.root}/` : q.root).invoke({ args: lsArgs(i) }))));
       sample();
       clearInterval(sampler);
+      assert.equal(pool.size, 10, 'one runner per project');
       assert.equal(results.length, 30);
       assert.ok(results.every((r) => r.exitCode === 0), JSON.stringify(results.filter((r) => r.exitCode !== 0).map((r) => r.exception)));
       assert.equal(peakPerProject, 1, 'never two workers for one project');
@@ -193,8 +201,9 @@ void describe('load', () => {
       load.tenProjects = { projects: 10, requests: 30, peakWorkers: peakTotal, workersAfterWork: whileWarm, workersAfterIdle: 0, idleTimeoutMs: 3000 };
     } finally {
       clearInterval(sampler);
-      await Promise.all(runners.map((r) => r.dispose()));
+      await pool.dispose();
       await Promise.all(projects.map((q) => q.cleanup()));
+      rmSync(manifestDir, { recursive: true, force: true });
     }
   });
 
