@@ -33,11 +33,22 @@ function testEntries(dir) {
 // `node scripts/build.mjs test/unit/x.test.ts ...` builds only those test entries.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
+// What ships in dist/ besides extension.js: the language server (its own
+// process), and the parts extension.js require()s on first use
+// (src/editor/lazyParts.ts): the language client, the runner with execa, and
+// yaml. Activation thus loads and compiles extension.js alone. A new file
+// here must also be allowed in .vscodeignore.
+const BUNDLES = {
+  server: 'src/server/main.ts',
+  lspClient: 'src/editor/lspClientPart.ts',
+  runner: 'src/editor/runnerPart.ts',
+  yaml: 'src/editor/yamlPart.ts',
+};
+
 if (only.length === 0) {
-  const main = Object.fromEntries(
-    Object.entries({ extension: 'src/extension.ts', server: 'src/server/main.ts' }).filter(([, p]) => existsSync(p)),
-  );
-  await esbuild.build({ ...common, entryPoints: main, outdir: 'dist' });
+  // In extension.js `yaml` is a stand-in that loads dist/yaml.js on first call.
+  await esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', alias: { yaml: './src/editor/yamlShim.ts' } });
+  await esbuild.build({ ...common, entryPoints: BUNDLES, outdir: 'dist' });
   // The Python worker ships next to the bundle.
   mkdirSync('dist', { recursive: true });
   if (existsSync('src/runner/dbt_worker.py')) cpSync('src/runner/dbt_worker.py', 'dist/dbt_worker.py');

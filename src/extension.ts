@@ -2,7 +2,8 @@
 // Python runs here. dbt starts on the first command (or, when
 // dbtConductor.parseOnOpen is on, with a background parse of the project of
 // the first dbt file the user opens). In an untrusted workspace nothing
-// runs Python or dbt at all.
+// runs Python or dbt at all. The language client and the runner are bundles
+// of their own, loaded after activation when first needed (editor/lazyParts.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,7 +14,7 @@ import { registerCommands, commonOptions } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
-import { createDbtLanguageClient } from './editor/languageClient';
+import { DbtLanguageClient } from './editor/languageClient';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -52,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const diagnostics = new ResultDiagnostics(manifests);
   const preview = new PreviewPanels();
   const compiled = new CompiledSql();
-  const lsp = createDbtLanguageClient(context, output.channel);
+  const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), output.channel);
   subs.push(output, manifests, projects, statusBar, python, diagnostics, preview, compiled, { dispose: () => void lsp.dispose() });
 
   host = new RunnerHost({
@@ -127,10 +128,18 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     const editor = vscode.window.activeTextEditor;
     setContext('dbtConductor.activeFileInProject', !!(editor && projects.forUri(editor.document.uri)));
   };
+  // The language server starts once there is a project for it to serve.
+  let lspStarting = false;
+  const startLanguageServer = () => {
+    if (lspStarting) return;
+    lspStarting = true;
+    lsp.start().catch((e: unknown) => output.error(`The dbt language server did not start: ${e instanceof Error ? e.message : String(e)}`));
+  };
   let knownRoots = new Set<string>();
   subs.push(
     projects.onDidChange(() => {
       setContext('dbtConductor.hasProject', projects.list().length > 0);
+      if (projects.list().length > 0) startLanguageServer();
       updateActiveContext();
       const roots = new Set(projects.list().map((p) => p.root));
       for (const gone of [...knownRoots].filter((r) => !roots.has(r))) {
@@ -143,7 +152,6 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   );
 
   // Everything below runs after activate() has returned.
-  lsp.start().catch((e: unknown) => output.error(`The dbt language server did not start: ${e instanceof Error ? e.message : String(e)}`));
   const ready = projects
     .discover()
     .then(async (found) => {

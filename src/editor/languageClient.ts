@@ -1,15 +1,16 @@
-// The extension's side of the dbt language server: starts dist/server.js
-// over IPC, tells it where each project's manifest is, and reports its
-// re-parse requests. Messages are declared in src/dbt/lspProtocol.ts.
+// The extension's side of the dbt language server: tells it where each
+// project's manifest is, and reports its re-parse requests. Messages are
+// declared in src/dbt/lspProtocol.ts. The client itself (vscode-languageclient)
+// is a bundle of its own, loaded by start() after activation (lazyParts.ts);
+// what is told before the server runs is kept and sent once it does, and
+// again after a crash, since the restarted server knows nothing.
 //
 // Wiring (in activation):
-//   const lsp = createDbtLanguageClient(context, outputChannel);
-//   await lsp.start();
+//   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), outputChannel);
 //   runner.onManifest((path) => lsp.notifyManifest(root, path, false));
 //   lsp.onParseRequested((root) => runnerFor(root).parse());
-//   context.subscriptions.push(lsp);
+//   once a project is found: void lsp.start();
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
   manifestChanged,
   parseError,
@@ -21,31 +22,31 @@ import {
   type ParseRequestedParams,
   type ProjectRemovedParams,
 } from '../dbt/lspProtocol';
-
-/** Files whose change on disk may change the manifest (the server filters out target/ and packages). */
-const WATCHED = '**/*.{sql,yml,yaml,md,csv,py}';
+import { loadLspClient } from './lazyParts';
+import type { LspConnection } from './lspClientPart';
 
 export class DbtLanguageClient implements vscode.Disposable {
-  /** Last state told per project, re-sent when the server restarts. */
+  /** Last state told per project, sent when the server (re)starts. */
   private readonly manifests = new Map<string, ManifestChangedParams>();
   private readonly parseErrors = new Map<string, ParseErrorParams>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private started: Promise<void> | null = null;
-  private ranBefore = false;
+  private readonly parseRequests = new vscode.EventEmitter<ParseRequestedParams>();
+  private readonly disposables: vscode.Disposable[] = [this.parseRequests];
+  private connection: LspConnection | undefined;
+  private started: Promise<void> | undefined;
+  /** Set once the server has answered: from then on notifications go out as they come. */
+  private running = false;
+  private disposed = false;
 
-  constructor(private readonly client: LanguageClient) {
-    this.disposables.push(
-      client.onDidChangeState((e) => {
-        if (e.newState !== State.Running) return;
-        // After a crash the client restarts the server, which knows nothing: tell it again.
-        if (this.ranBefore) this.replay();
-        this.ranBefore = true;
-      }),
-    );
-  }
+  /** `serverModule`: dist/server.js. */
+  constructor(
+    private readonly serverModule: string,
+    private readonly outputChannel?: vscode.LogOutputChannel,
+  ) {}
 
+  /** Loads the client and starts the server; later calls return the same promise. */
   start(): Promise<void> {
-    this.started ??= this.client.start();
+    if (this.disposed) return Promise.resolve();
+    this.started ??= this.connect();
     return this.started;
   }
 
@@ -73,12 +74,25 @@ export class DbtLanguageClient implements vscode.Disposable {
 
   /** The server saw project files saved, created or deleted (debounced): re-parse that project. */
   onParseRequested(listener: (projectRoot: string, files: string[]) => void): vscode.Disposable {
-    return this.client.onNotification(parseRequested, (p: ParseRequestedParams) => listener(p.projectRoot, p.files));
+    return this.parseRequests.event((p) => listener(p.projectRoot, p.files));
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const d of this.disposables.splice(0)) d.dispose();
-    if (this.started) await this.client.dispose(2000).catch(() => undefined);
+    await this.connection?.dispose(2000);
+  }
+
+  private async connect(): Promise<void> {
+    const connection = loadLspClient().createLspConnection(this.serverModule, this.outputChannel);
+    this.connection = connection;
+    this.disposables.push(
+      connection.onNotification<ParseRequestedParams>(parseRequested, (p) => this.parseRequests.fire(p)),
+      connection.onDidRestart(() => this.replay()),
+    );
+    await connection.start();
+    this.running = true;
+    this.replay();
   }
 
   private replay(): void {
@@ -87,31 +101,9 @@ export class DbtLanguageClient implements vscode.Disposable {
   }
 
   private send(method: string, params: object): void {
-    // Before start() resolves the client queues nothing: wait for it, and never throw into the caller.
-    const ready = this.started ?? this.start();
-    void ready
-      .then(() => this.client.sendNotification(method, params))
-      .catch((err: unknown) => this.client.warn(`dbt language server: ${method} not delivered: ${String(err)}`));
+    // Before the server runs, the maps above hold what it must be told; never throw into the caller.
+    const connection = this.connection;
+    if (!this.running || !connection) return;
+    void connection.sendNotification(method, params).catch((err: unknown) => connection.warn(`dbt language server: ${method} not delivered: ${String(err)}`));
   }
-}
-
-export function createDbtLanguageClient(context: vscode.ExtensionContext, outputChannel?: vscode.LogOutputChannel): DbtLanguageClient {
-  const module = context.asAbsolutePath('dist/server.js');
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
-  };
-  const watcher = vscode.workspace.createFileSystemWatcher(WATCHED);
-  context.subscriptions.push(watcher);
-  const clientOptions: LanguageClientOptions = {
-    // The server answers only for files inside a dbt project it knows; others get nothing.
-    documentSelector: [
-      { scheme: 'file', language: 'sql' },
-      { scheme: 'file', language: 'jinja-sql' },
-      { scheme: 'file', language: 'yaml' },
-    ],
-    synchronize: { fileEvents: watcher },
-    outputChannel,
-  };
-  return new DbtLanguageClient(new LanguageClient('dbtConductor', 'dbt Conductor language server', serverOptions, clientOptions));
 }

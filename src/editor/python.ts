@@ -2,11 +2,12 @@
 // Python extension's active interpreter (through its API); else python3 /
 // python on PATH. The first candidate with dbt-core wins; when none has it,
 // the error says exactly what was tried. Only ever called in a trusted
-// workspace, on the first command (never on activation).
+// workspace, on the first command (never on activation). The checks run in
+// the runner's bundle, loaded here on first use.
 import * as vscode from 'vscode';
-import { RunnerError, type PythonEnvironment } from '../runner/api';
-import { checkPython, findPythonOnPath } from '../runner/pythonEnv';
+import type { PythonEnvironment, RunnerError } from '../runner/api';
 import type { Config } from './config';
+import { isRunnerError, loadRunner } from './lazyParts';
 
 export interface ResolvedPython extends PythonEnvironment {
   /** Where the interpreter came from, for the output channel. */
@@ -59,6 +60,7 @@ export class PythonResolver implements vscode.Disposable {
   }
 
   private async find(scope: vscode.Uri): Promise<ResolvedPython> {
+    const { checkPython, findPythonOnPath, RunnerError } = loadRunner();
     const setting = this.config.pythonPath(scope);
     if (setting) {
       // An explicit setting is never second-guessed: its failure is the answer.
@@ -85,7 +87,7 @@ export class PythonResolver implements vscode.Disposable {
     }
     if (!candidates[1][0]) tried.push('python3 and python on PATH: not found');
     // An interpreter was found but lacked (a supported) dbt: keep that error's code.
-    const code = lastError instanceof RunnerError ? lastError.code : 'python-not-found';
+    const code = isRunnerError(lastError) ? lastError.code : 'python-not-found';
     const message = lastError ? 'No Python interpreter with a usable dbt-core was found.' : 'No Python interpreter was found.';
     throw withTried(new RunnerError(message, code), tried);
   }
@@ -129,7 +131,8 @@ function errorText(e: unknown): string {
 
 /** Keeps the RunnerError's code and adds what was tried to its detail. */
 function withTried(e: unknown, tried: string[]): RunnerError {
+  const { RunnerError } = loadRunner();
   const list = `Tried:\n${tried.map((t) => `- ${t}`).join('\n')}`;
-  if (e instanceof RunnerError) return new RunnerError(e.message, e.code, e.detail ? `${e.detail}\n${list}` : list);
+  if (isRunnerError(e)) return new RunnerError(e.message, e.code, e.detail ? `${e.detail}\n${list}` : list);
   return new RunnerError(errorText(e), 'python-not-found', list);
 }

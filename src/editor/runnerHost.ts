@@ -7,10 +7,10 @@ import * as vscode from 'vscode';
 import { readProfileTargets } from '../dbt/profileTargets';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
 import { InvocationHistory, type InvocationEntry } from '../dbt/treeModel';
-import { RunnerError, type ProjectRunner } from '../runner/api';
-import { createProjectRunner } from '../runner/runner';
+import type { ProjectRunner, RunnerError } from '../runner/api';
 import { Config } from './config';
 import type { ResultDiagnostics } from './diagnostics';
+import { isRunnerError, loadRunner } from './lazyParts';
 import type { ManifestStore } from './manifests';
 import type { Output } from './output';
 import type { DbtProject } from './projects';
@@ -207,6 +207,7 @@ export class RunnerHost implements vscode.Disposable {
 
   private async createRunner(project: DbtProject): Promise<ProjectRunnerEntry> {
     const { config, output, manifests } = this.deps;
+    const { createProjectRunner } = loadRunner();
     const python = await this.deps.python.resolve(project.root, vscode.Uri.file(project.root));
     const profile = readProfileTargets(project.profile ?? project.name, project.root, config.profilesDir(vscode.Uri.file(project.root)));
     if (profile) output.addSecrets(profile.secrets);
@@ -278,7 +279,7 @@ export class RunnerHost implements vscode.Disposable {
 
   /** One notification per distinct problem while it is on screen; everything goes to the output. */
   private reportError(e: unknown): void {
-    const err = e instanceof RunnerError ? e : new RunnerError(e instanceof Error ? e.message : String(e), 'worker-crashed');
+    const err: Pick<RunnerError, 'message' | 'code' | 'detail'> = isRunnerError(e) ? e : { message: e instanceof Error ? e.message : String(e), code: 'worker-crashed' };
     this.deps.output.error(err.detail ? `${err.message}\n${err.detail}` : err.message);
     if (err.code === 'cancelled' || err.code === 'disposed') return;
     const key = `${err.code}:${err.message}`;

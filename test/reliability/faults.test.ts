@@ -247,4 +247,30 @@ void describe('faults', () => {
         }
       }));
   }
+
+  void it('project folder deleted while its worker idles: the worker stops by itself, before any request', T, () =>
+    tally.run('project folder deleted, no request', async () => {
+      const q = await relProject();
+      // The idle timeout (5 min by default) is far away: only the runner's check of the folder can stop this worker.
+      const r = makeRunner(q);
+      try {
+        const ok = await record(r, ['ls', '--select', 'stg_orders']);
+        assert.equal(ok.result.exitCode, 0, JSON.stringify(ok.result.exception));
+        const [pid] = ok.pids;
+        assert.ok(isAlive(pid), 'the worker idles');
+        const removedAt = performance.now();
+        rmSync(q.root, { recursive: true, force: true });
+        await waitFor('the worker of the deleted project to stop without a request', 15_000, () => !isAlive(pid));
+        const stopMs = Math.round(performance.now() - removedAt);
+        await assertCleanAfterFault(q, 'project deleted while idle');
+        // The next request says why, and starts nothing.
+        const e = await expectRunnerError(r.invoke({ args: ['ls'] }), 'project-missing');
+        assert.match(e.message, /No dbt_project\.yml in .*jaffle: the project folder was deleted or moved/);
+        assert.deepEqual(workersUnder(q.dir), []);
+        return `worker stopped ${stopMs} ms after the folder was deleted`;
+      } finally {
+        await r.dispose();
+        await q.cleanup();
+      }
+    }));
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
-import { rssOf, waitFor, workersUnder } from './lib/procs';
+import { countByMarker, rssOf, waitFor, workersUnder } from './lib/procs';
 import { RunnerPool } from '../../src/runner/pool';
 import { assertCleanAfterFault, copyProject, makeRunner, PY112, WORKER, type TempProject } from './lib/project';
 import { recordSection } from './lib/summary';
@@ -180,12 +180,14 @@ void describe('load', () => {
     const pool = new RunnerPool({ python: PY112, workerScript: WORKER, backend: 'worker', manifestDir, idleTimeoutMs: 3000, startTimeoutMs: 300_000 });
     let peakTotal = 0;
     let peakPerProject = 0;
+    let peakAll = 0;
     const sample = () => {
-      const counts = projects.map((q) => workersUnder(q.dir).length);
-      peakPerProject = Math.max(peakPerProject, ...counts);
-      peakTotal = Math.max(peakTotal, counts.reduce((a, b) => a + b, 0));
+      const counts = countByMarker(projects.map((q) => q.dir));
+      peakPerProject = Math.max(peakPerProject, ...counts.map((c) => c.workers));
+      peakTotal = Math.max(peakTotal, counts.reduce((a, c) => a + c.workers, 0));
+      peakAll = Math.max(peakAll, counts.reduce((a, c) => a + c.all, 0));
     };
-    const sampler = setInterval(sample, 100);
+    const sampler = setInterval(sample, 200);
     try {
       // Three requests per project, all at once, asking the pool by two spellings of the root.
       const results = await Promise.all(projects.flatMap((q) => [0, 1, 2].map((i) => pool.get(i === 1 ? `${q.root}/` : q.root).invoke({ args: lsArgs(i) }))));
@@ -197,8 +199,8 @@ void describe('load', () => {
       assert.equal(peakPerProject, 1, 'never two workers for one project');
       assert.ok(peakTotal <= 10, `at most one per project (${peakTotal})`);
       const whileWarm = projects.reduce((n, q) => n + workersUnder(q.dir).length, 0);
-      await waitFor('every idle worker to stop', 60_000, () => projects.every((q) => workersUnder(q.dir).length === 0));
-      load.tenProjects = { projects: 10, requests: 30, peakWorkers: peakTotal, workersAfterWork: whileWarm, workersAfterIdle: 0, idleTimeoutMs: 3000 };
+      await waitFor('every idle worker (and its helpers) to stop', 60_000, () => countByMarker(projects.map((q) => q.dir)).every((c) => c.all === 0));
+      load.tenProjects = { projects: 10, requests: 30, peakWorkers: peakTotal, peakProcessesWithHelpers: peakAll, workersAfterWork: whileWarm, workersAfterIdle: 0, idleTimeoutMs: 3000 };
     } finally {
       clearInterval(sampler);
       await pool.dispose();

@@ -18,7 +18,7 @@ import { scrubSecrets } from '../../src/dbt/secrets';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
 import { RunnerError } from '../../src/runner/api';
 import { checkPython } from '../../src/runner/pythonEnv';
-import { inetSocketsOf, isAlive, socketCount, waitFor, workersUnder } from './lib/procs';
+import { inetSocketsOf, isAlive, socketCount, waitFor, withTimeout, workersUnder } from './lib/procs';
 import { expectRunnerError, makeRunner, relProject, ROOT, type TempProject } from './lib/project';
 import { recordSection, Tally } from './lib/summary';
 
@@ -249,7 +249,9 @@ void describe('security', () => {
         ['import os, sys, time', '', '', 'def model(dbt, session):', '    dbt.config(materialized="table")', '    s = os.environ["DBT_ENV_SECRET_TOKEN"]', '    print("token is " + s)', '    sys.stderr.write("token on stderr " + s + "\\n")', '    sys.stderr.flush()', ...tail.map((l) => `    ${l}`), ''].join('\n'),
       );
     pyModel('secret_raise_py', ['if s:', '    raise RuntimeError("failed with token " + s)', 'return session.sql("select 1 as a")']);
-    pyModel('secret_hang_py', ['time.sleep(3600)', 'return session.sql("select 1 as a")']);
+    // It says when it has printed (a file outside the project), so the kill below comes after the print, however slow the machine.
+    const hangStarted = join(scratch, 'secret_hang_started');
+    pyModel('secret_hang_py', [`open(${JSON.stringify(hangStarted)}, "w").close()`, 'time.sleep(3600)', 'return session.sql("select 1 as a")']);
     writeFileSync(
       join(rel, 'secrets.yml'),
       ['version: 2', 'models:', '  - name: secret_raise_py', '    config:', `      enabled: "{{ var('secret', false) }}"`, '  - name: secret_hang_py', '    config:', `      enabled: "{{ var('secret_hang', false) }}"`, ''].join('\n'),
@@ -263,9 +265,12 @@ void describe('security', () => {
       ['unopenable db', ['run', '--select', 'stg_customers', '--target', 'leaky']],
       ['model raising', ['run', '--select', 'secret_raise_py', '--vars', '{secret: true}', '--target', 'secret']],
     ];
-    for (const backend of ['worker', 'cli'] as const) {
-      const r = makeRunner(p, { backend, env, log: log(backend) });
-      try {
+    const worker = makeRunner(p, { env, log: log('worker') });
+    const cli = makeRunner(p, { backend: 'cli', env, log: log('cli') });
+    let crash: RunnerError | undefined;
+    let notCrashed = '';
+    try {
+      for (const [backend, r] of [['worker', worker], ['cli', cli]] as const) {
         // The CLI starts a whole dbt process per invocation: only the two that carry secrets in their errors.
         for (const [what, args] of backend === 'cli' ? runs.filter(([w]) => w === 'unopenable db' || w === 'model raising') : runs) {
           const events: RawDbtEvent[] = [];
@@ -278,38 +283,38 @@ void describe('security', () => {
           else assert.equal(res.exitCode, 0, `${backend} ${what}: ${JSON.stringify(res.exception)}`);
           assert.ok(events.length > 0, `${backend} ${what}: events arrived`);
         }
-      } finally {
-        await r.dispose();
       }
-    }
-    // A worker killed while a model that printed the secret to stderr hangs: the crash message quotes stderr.
-    const k = makeRunner(p, { env, log: log('crash') });
-    let crash: RunnerError | undefined;
-    let notCrashed = '';
-    try {
-      const res = await k.invoke(
-        { args: ['run', '--select', 'secret_hang_py', '--vars', '{secret_hang: true}', '--target', 'secret'] },
-        {
-          onEvent: (e) => {
-            out.add('crash event', e);
-            if (e.info.name === 'NodeExecuting' && (e.data.node_info as { node_name?: string })?.node_name === 'secret_hang_py') {
-              setTimeout(() => process.kill(Number(e.info.pid), 'SIGKILL'), 1500);
-            }
+      // The worker killed while a model that printed the secret to stderr hangs: the crash message quotes stderr.
+      try {
+        const res = await worker.invoke(
+          { args: ['run', '--select', 'secret_hang_py', '--vars', '{secret_hang: true}', '--target', 'secret'] },
+          {
+            onEvent: (e) => {
+              out.add('crash event', e);
+              if (e.info.name === 'NodeExecuting' && (e.data.node_info as { node_name?: string })?.node_name === 'secret_hang_py') {
+                const pid = Number(e.info.pid);
+                // Killed in any case (a bound, not a hang); a model that never printed fails the stderr check below.
+                void waitFor('the hanging model to print the secret', 120_000, () => existsSync(hangStarted))
+                  .catch(() => undefined)
+                  .then(() => process.kill(pid, 'SIGKILL'));
+              }
+            },
           },
-        },
-      );
-      notCrashed = `exit ${res.exitCode}: ${JSON.stringify(res.exception ?? res.nodes.map((n) => `${n.name}: ${n.status} ${n.message}`))}`;
-    } catch (e) {
-      crash = e as RunnerError;
+        );
+        notCrashed = `exit ${res.exitCode}: ${JSON.stringify(res.exception ?? res.nodes.map((n) => `${n.name}: ${n.status} ${n.message}`))}`;
+      } catch (e) {
+        crash = e as RunnerError;
+      }
     } finally {
-      await k.dispose();
+      await worker.dispose();
+      await cli.dispose();
     }
     assert.ok(crash instanceof RunnerError && crash.code === 'worker-crashed', `${String(crash)} ${notCrashed}`);
     assert.match(`${crash.message}\n${crash.detail ?? ''}`, /token on stderr \*{5}/, 'the stderr tail is quoted, with the secret masked');
     out.add('crash error', `${crash.message}\n${crash.detail ?? ''}`);
 
     // Files: what the runner and dbt wrote (dbt's logs, target/ artifacts, the slim manifest).
-    const files = out.addFiles(p.dir, (path) => /\.duckdb(\.wal)?$/.test(path) || path === profiles || path.endsWith('.py') || path.endsWith('.yml') || path.endsWith('.sql') || path.endsWith('.csv') || path.endsWith('.md') || path.endsWith('.msgpack'));
+    const files = out.addFiles(p.dir, (path) => /\.duckdb(\.wal)?$/.test(path) || path === profiles || path.endsWith('.py') || path.endsWith('.yml') || path.endsWith('.sql') || path.endsWith('.csv') || path.endsWith('.md'));
     const leaks = out.leaks();
     assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
     // The checks saw the places where secrets would be: the masked forms are there.
@@ -366,10 +371,11 @@ void describe('security', () => {
     connection.onRequest('client/registerCapability', () => null);
     connection.listen();
     try {
-      const init = (await Promise.race([
-        connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: [{ uri: `file://${p.root}`, name: 'jaffle' }] }),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('the language server did not answer initialize within 60 s')), 60_000)),
-      ])) as { capabilities: object };
+      const init = await withTimeout(
+        connection.sendRequest<{ capabilities: object }>('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: [{ uri: `file://${p.root}`, name: 'jaffle' }] }),
+        60_000,
+        'the answer to initialize',
+      );
       assert.ok(init.capabilities, 'the server answered');
       await connection.sendNotification('initialized', {});
       await new Promise((res) => setTimeout(res, 500));

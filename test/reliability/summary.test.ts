@@ -28,7 +28,7 @@ void it('the reliability summary is complete and consistent', () => {
     soak?: { invocations: number; rssMiB: { start: number; middle: number; end: number }; msPerInvocation: number };
     recycleAfterInvocations?: { requests: number; workers: number; lost: number };
     recycleAboveRss?: { requests: number; workers: number; lost: number };
-    tenProjects?: { peakWorkers: number; workersAfterIdle: number };
+    tenProjects?: { peakWorkers: number; peakProcessesWithHelpers: number; workersAfterIdle: number };
   };
   const failed = (c: Cases) => c.cases.filter((x) => !x.ok).map((x) => x.name);
   assert.deepEqual(failed(faults), [], 'faults that were not survived');
@@ -45,7 +45,7 @@ void it('the reliability summary is complete and consistent', () => {
   const headline = [
     `Faults: ${faults.survived} of ${faults.tried} survived (SIGKILL mid-build reported in ${faults.figures.sigkillDetectMs} ms with ${faults.figures.nodesKeptAfterSigkill} finished nodes kept; a hang that ignores cancel killed ${faults.figures.hangStopMs} ms after the cancel, grace 3 s), no orphaned process or DuckDB lock after any.`,
     `Bad input: ${bad.handled} of ${bad.tried} cases handled with a clear message and the runner still serving.`,
-    `Load: ${load.burst.completed} of ${load.burst.requested} burst invocations completed in order, never two at once; ${load.soak.invocations} warm invocations at ${load.soak.msPerInvocation} ms each, worker RSS ${rss.start} -> ${rss.middle} -> ${rss.end} MiB (start, middle, end); recycling lost 0 of ${recycled} requests; 10 projects: at most ${load.tenProjects.peakWorkers} workers, ${load.tenProjects.workersAfterIdle} after the idle timeout.`,
+    `Load: ${load.burst.completed} of ${load.burst.requested} burst invocations completed in order, never two at once; ${load.soak.invocations} warm invocations at ${load.soak.msPerInvocation} ms each, worker RSS ${rss.start} -> ${rss.middle} -> ${rss.end} MiB (start, middle, end); recycling lost 0 of ${recycled} requests; 10 projects: at most ${load.tenProjects.peakWorkers} workers (${load.tenProjects.peakProcessesWithHelpers} processes counting dbt's helpers), ${load.tenProjects.workersAfterIdle} after the idle timeout.`,
     `Security: ${security.held} of ${security.tried} checks held (no shell, no secret in any output, no network port).`,
   ].join('\n');
   recordSection('headline', { text: headline });

@@ -41,9 +41,52 @@ export function processesWith(...parts: string[]): ProcInfo[] {
   return out;
 }
 
-/** dbt workers (dbt_worker.py) started for anything under `marker` (a test's temp dir). */
+/**
+ * dbt workers (dbt_worker.py) started for anything under `marker` (a test's
+ * temp dir). A child of a worker is not another worker: between fork and exec
+ * (dbt's multiprocessing helpers) it briefly shows its parent's command line.
+ */
 export function workersUnder(marker: string): ProcInfo[] {
-  return processesWith('dbt_worker.py', marker);
+  const found = processesWith('dbt_worker.py', marker);
+  const pids = new Set(found.map((w) => w.pid));
+  return found.filter((w) => !pids.has(parentOf(w.pid) ?? -1));
+}
+
+export interface ProcessCount {
+  /** dbt_worker.py processes (not counting their own children). */
+  workers: number;
+  /** Every process started for the project, helpers included (matched by command line or environment). */
+  all: number;
+}
+
+/** One pass over /proc: the processes of each marker (a project's temp dir). */
+export function countByMarker(markers: readonly string[]): ProcessCount[] {
+  const counts = markers.map(() => ({ workers: 0, all: 0 }));
+  const workerPids = new Set<number>();
+  const seen: { pid: number; ppid: number | undefined; index: number; worker: boolean }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid || isZombie(pid)) continue;
+    const cmdline = readCmdline(pid)?.join(' ');
+    if (cmdline === undefined) continue;
+    let environ = '';
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      // not readable: the command line decides
+    }
+    const index = markers.findIndex((m) => cmdline.includes(m) || environ.includes(m));
+    if (index < 0) continue;
+    const worker = cmdline.includes('dbt_worker.py');
+    if (worker) workerPids.add(pid);
+    seen.push({ pid, ppid: parentOf(pid), index, worker });
+  }
+  for (const x of seen) {
+    counts[x.index].all++;
+    if (x.worker && !workerPids.has(x.ppid ?? -1)) counts[x.index].workers++;
+  }
+  return counts;
 }
 
 /**
@@ -165,5 +208,15 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `promise`, or a rejection saying what did not happen within `ms`; the timer never outlives it. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
