@@ -953,6 +953,39 @@ def _Interrupted(exc):
     return _Answer(False, None, exc)
 
 
+def speed_up_cycle_check():
+    """Make dbt's per-invocation cycle check linear; same answers.
+
+    Every command links the whole DAG and calls Linker.find_cycles, which is
+    networkx's find_cycle: it walks again the shared descendants of every
+    start node. Profiled with bench/profile_invocation.py, that was 2.1 s of a
+    3.2 s warm `run -s one_model` at 3,000 models. A topological sort says
+    "no cycle" in O(nodes + edges); only when there is one do we call dbt's
+    own check, so the error message is dbt's. Anything unexpected leaves
+    dbt's check in place.
+    """
+    try:
+        import networkx as nx
+        from dbt.compilation import Linker
+
+        original = Linker.find_cycles
+        if getattr(original, "conductor_fast", False):
+            return
+    except Exception:
+        return
+
+    def find_cycles(self):
+        try:
+            if nx.is_directed_acyclic_graph(self.graph):
+                return None
+        except Exception:
+            pass
+        return original(self)
+
+    find_cycles.conductor_fast = True
+    Linker.find_cycles = find_cycles
+
+
 def release_database_locks():
     """Hold no database file between invocations.
 
@@ -1065,6 +1098,7 @@ def main():
         fatal(channel, "DbtNotInstalled", "dbt-core %s is installed but cannot be imported in %s: %s: %s"
               % (version, sys.executable, type(e).__name__, e))
     load_event_helpers()
+    speed_up_cycle_check()
 
     worker = Worker(channel, project_dir, os.path.abspath(opts.manifest_out), dbtRunner)
     signal.signal(signal.SIGINT, worker.on_sigint)

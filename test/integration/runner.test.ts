@@ -2,7 +2,7 @@
 // test/fixtures/jaffle, through the worker backend. Tests run in order and
 // share one runner (one warm worker), as the extension would.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
@@ -223,6 +223,29 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     const usage = await runner.invoke({ args: ['run', '--no-such-flag'] });
     assert.equal(usage.exitCode, 2);
     assert.match(usage.exception?.message ?? '', /no-such-flag/);
+  });
+
+  void it('a ref cycle gives dbt\'s own error, the same as the CLI gives (the worker only speeds up the no-cycle answer)', T, async () => {
+    const a = join(p.root, 'models', 'cycle_a.sql');
+    const b = join(p.root, 'models', 'cycle_b.sql');
+    writeFileSync(a, "select * from {{ ref('cycle_b') }}\n");
+    writeFileSync(b, "select * from {{ ref('cycle_a') }}\n");
+    const cli = makeRunner(p, { backend: 'cli' });
+    try {
+      const viaWorker = await runner.invoke({ args: ['run', '-s', 'cycle_a'] });
+      const viaCli = await cli.invoke({ args: ['run', '-s', 'cycle_a'] });
+      assert.equal(viaWorker.exitCode, 2, JSON.stringify(viaWorker.exception));
+      assert.match(viaWorker.exception?.message ?? '', /Found a cycle: model\.jaffle\.cycle_[ab] --> model\.jaffle\.cycle_[ab]/);
+      assert.equal(viaCli.exitCode, 2);
+      const cycleLine = (m: string | undefined) => /Found a cycle: .*/.exec(m ?? '')?.[0];
+      assert.equal(cycleLine(viaWorker.exception?.message), cycleLine(viaCli.exception?.message), 'the same message from both backends');
+    } finally {
+      await cli.dispose();
+      rmSync(a);
+      rmSync(b);
+    }
+    const after = await runner.invoke({ args: ['ls', '-s', 'stg_orders'] });
+    assert.equal(after.exitCode, 0, 'the worker links the DAG again once the cycle is gone');
   });
 
   void it('a worker killed with SIGKILL mid-run fails that request clearly; the next one starts a new worker', T, async () => {
