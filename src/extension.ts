@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     }),
     manifests.onDidChange(() => {
       codeLens.refresh();
-      testTree.refresh();
+      testTree.refresh(true);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('dbtConductor.codeLens')) codeLens.refresh();

@@ -42,6 +42,17 @@ export interface TestGroup {
   counts: Record<'pass' | 'warn' | 'fail' | 'error' | 'other', number>;
 }
 
+/**
+ * What the Test Results view renders of `groups`: equal keys mean an identical
+ * view, so the view need not refresh (a refresh while the user clicks a row can
+ * lose the click: microsoft/vscode#173233).
+ */
+export function testGroupsKey(groups: readonly TestGroup[]): string {
+  return JSON.stringify(
+    groups.map((g) => [g.projectRoot, g.subject, g.tests.map(({ node: n }) => [n.uniqueId, n.name, n.resourceType, n.status, n.failures ?? null, n.message ?? null, n.filePath ?? null])]),
+  );
+}
+
 const TEST_TYPES = new Set(['test', 'unit_test']);
 
 export class InvocationHistory {

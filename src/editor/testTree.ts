@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { testDefinition } from '../dbt/diagnosticsModel';
-import type { InvocationHistory, TestGroup, TestRow } from '../dbt/treeModel';
+import { testGroupsKey, type InvocationHistory, type TestGroup, type TestRow } from '../dbt/treeModel';
 import type { ManifestStore } from './manifests';
 import { escapeMd, statusIcon } from './nodeTree';
 import { readProjectFile } from './projects';
@@ -23,13 +23,21 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   private groups: TestGroup[] = [];
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
+  /** testGroupsKey of what the view shows. */
+  private shownKey = '';
+  private relabel = false;
 
   constructor(
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
   ) {}
 
-  refresh(): void {
+  /**
+   * Re-reads the tests; the view is redrawn only when what it shows changed,
+   * or when `relabel` (the manifest, which names the groups, changed).
+   */
+  refresh(relabel = false): void {
+    this.relabel ||= relabel;
     const wait = this.lastRefresh + 300 - Date.now();
     if (wait <= 0) return this.fire();
     this.pending ??= setTimeout(() => this.fire(), wait);
@@ -40,6 +48,10 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     this.pending = undefined;
     this.lastRefresh = Date.now();
     this.groups = this.history.testGroups();
+    const key = testGroupsKey(this.groups);
+    if (key === this.shownKey && !this.relabel) return;
+    this.shownKey = key;
+    this.relabel = false;
     this.changed.fire();
   }
 

@@ -126,6 +126,21 @@ suite('trees after a real build', () => {
     assert.ok(payments.group.tests.some((t) => t.node.resourceType === 'unit_test'));
   });
 
+  test('the Test Results view is redrawn only when what it shows changed', async () => {
+    await waitForGroups(api);
+    let redraws = 0;
+    const listener = api.testTree.onDidChangeTreeData(() => redraws++);
+    try {
+      api.testTree.refresh();
+      await new Promise((r) => setTimeout(r, 700)); // past the 300 ms batching of refreshes
+      assert.equal(redraws, 0, 'nothing changed in the tests: no redraw that could swallow a click');
+      api.testTree.refresh(true);
+      await waitFor('a redraw after a manifest change (group names come from it)', () => redraws > 0 || undefined);
+    } finally {
+      listener.dispose();
+    }
+  });
+
   test('one click on the failing test opens its YAML line', async () => {
     const groups = await waitForGroups(api);
     const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
-import { InvocationHistory, type InvocationEntry, type NodeStatus } from '../../src/dbt/treeModel';
+import { InvocationHistory, testGroupsKey, type InvocationEntry, type NodeStatus } from '../../src/dbt/treeModel';
 import { loadStream, resultOf, type Stream } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
 
@@ -125,6 +125,36 @@ void describe('InvocationHistory with a recorded dbt build', () => {
     const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.node.uniqueId === FAILING_TEST);
     assert.equal(failing?.invocationId, second.id);
     assert.notEqual(first.id, second.id);
+  });
+});
+
+void describe('testGroupsKey: when the Test Results view must redraw', () => {
+  const build = loadStream('build');
+
+  void it('is unchanged by events that change no test, and by a re-run with the same outcomes', () => {
+    const h = new InvocationHistory();
+    replay(h, build);
+    const before = testGroupsKey(h.testGroups());
+    const other = h.start({ label: 'dbt run', args: ['run'], projectRoot: '/p', projectName: 'jaffle' });
+    for (const e of build.events.filter((x) => !/^test\.|^unit_test\./.test(String((x.data.node_info as { unique_id?: string } | undefined)?.unique_id ?? '')))) h.event(other, e);
+    assert.equal(testGroupsKey(h.testGroups()), before, 'model events alone leave the view as it was');
+    replay(h, build);
+    assert.equal(testGroupsKey(h.testGroups()), before, 'the same outcomes again: nothing to redraw');
+  });
+
+  void it('changes when a test\'s status, failure count or message changes', () => {
+    const h = new InvocationHistory();
+    replay(h, build);
+    const groups = h.testGroups();
+    const before = testGroupsKey(groups);
+    const failing = groups.flatMap((g) => g.tests).find((t) => t.node.uniqueId === FAILING_TEST)!.node;
+    for (const change of [() => (failing.status = 'pass'), () => (failing.failures = (failing.failures ?? 0) + 1), () => (failing.message = 'other')]) {
+      const saved = { ...failing };
+      change();
+      assert.notEqual(testGroupsKey(groups), before);
+      Object.assign(failing, saved);
+      assert.equal(testGroupsKey(groups), before);
+    }
   });
 });
 
