@@ -26,19 +26,29 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** Live (non-zombie) processes whose command line contains every one of `parts`. */
-export function processesWith(...parts: string[]): ProcInfo[] {
-  const out: ProcInfo[] = [];
+/** Every other live (non-zombie) process, with its command line. */
+function* liveProcesses(): Generator<ProcInfo> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
     const cmdline = readCmdline(pid);
-    if (!cmdline) continue;
-    const joined = cmdline.join(' ');
-    if (parts.every((p) => joined.includes(p)) && !isZombie(pid)) out.push({ pid, cmdline });
+    if (cmdline && !isZombie(pid)) yield { pid, cmdline };
   }
-  return out;
+}
+
+/** A process's environment block ('' when gone or not readable: the command line decides). */
+function environOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Live processes whose command line contains every one of `parts`. */
+export function processesWith(...parts: string[]): ProcInfo[] {
+  return [...liveProcesses()].filter((p) => parts.every((part) => p.cmdline.join(' ').includes(part)));
 }
 
 /**
@@ -64,23 +74,14 @@ export function countByMarker(markers: readonly string[]): ProcessCount[] {
   const counts = markers.map(() => ({ workers: 0, all: 0 }));
   const workerPids = new Set<number>();
   const seen: { pid: number; ppid: number | undefined; index: number; worker: boolean }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (pid === process.pid || isZombie(pid)) continue;
-    const cmdline = readCmdline(pid)?.join(' ');
-    if (cmdline === undefined) continue;
-    let environ = '';
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-    } catch {
-      // not readable: the command line decides
-    }
+  for (const p of liveProcesses()) {
+    const cmdline = p.cmdline.join(' ');
+    const environ = environOf(p.pid);
     const index = markers.findIndex((m) => cmdline.includes(m) || environ.includes(m));
     if (index < 0) continue;
     const worker = cmdline.includes('dbt_worker.py');
-    if (worker) workerPids.add(pid);
-    seen.push({ pid, ppid: parentOf(pid), index, worker });
+    if (worker) workerPids.add(p.pid);
+    seen.push({ pid: p.pid, ppid: parentOf(p.pid), index, worker });
   }
   for (const x of seen) {
     counts[x.index].all++;
@@ -97,22 +98,7 @@ export function countByMarker(markers: readonly string[]): ProcessCount[] {
  * resource tracker).
  */
 export function anyProcessUnder(marker: string): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    const cmdline = readCmdline(pid);
-    if (!cmdline) continue;
-    let environ = '';
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-    } catch {
-      // gone, or not readable: the command line decides
-    }
-    if ((cmdline.join(' ').includes(marker) || environ.includes(marker)) && !isZombie(pid)) out.push({ pid, cmdline });
-  }
-  return out;
+  return [...liveProcesses()].filter((p) => p.cmdline.join(' ').includes(marker) || environOf(p.pid).includes(marker));
 }
 
 function parentOf(pid: number): number | undefined {
