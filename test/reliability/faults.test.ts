@@ -40,6 +40,8 @@ void describe('faults', () => {
     recordSection('faults', { tried: tally.tried, survived: tally.held, cases: tally.cases, figures });
   });
 
+  const RESULT_EVENTS = new Set(['NodeFinished', 'LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult', 'LogNodeResult', 'LogNodeNoOpResult']);
+
   void it('SIGKILL mid-build: a clear error at once, the finished nodes kept, the next request on a new worker', T, () =>
     tally.run('worker SIGKILLed mid-build', async () => {
       const history = new InvocationHistory();
@@ -53,7 +55,8 @@ void describe('faults', () => {
         history.event(entry, e);
         const uid = uidOf(e);
         if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') slowRunning = true;
-        if (e.info.name === 'NodeFinished' && uid) finishedBeforeKill.add(uid);
+        // A node's result comes in its Log…Result event, then again in NodeFinished: the kill can fall between the two.
+        if (RESULT_EVENTS.has(e.info.name) && uid) finishedBeforeKill.add(uid);
         // Kill once the slow model runs and a good part of the DAG is done.
         if (slowRunning && finishedBeforeKill.size >= 6 && !killedPid) {
           killedPid = Number(e.info.pid);
