@@ -22,6 +22,20 @@ export default tseslint.config(
     },
   },
   {
+    // Webview page scripts run in the browser sandbox of a webview: they talk
+    // to the extension only through messages (src/webview/lib/host.ts).
+    files: ['src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'webview pages cannot use the vscode API; post a message to the extension' }],
+        patterns: [
+          { group: ['node:*'], message: 'webview pages run in a browser, not Node' },
+          { group: ['**/editor/**', '**/runner/**', '**/server/**', '**/extension'], message: 'webview pages import only src/webview and node-free modules of src/dbt' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -52,6 +52,31 @@ if (only.length === 0) {
   // The Python worker ships next to the bundle.
   mkdirSync('dist', { recursive: true });
   if (existsSync('src/runner/dbt_worker.py')) cpSync('src/runner/dbt_worker.py', 'dist/dbt_worker.py');
+  await buildWebviews();
+}
+
+// Webview page scripts: every src/webview/<name>.ts (not lib/) becomes
+// dist/webview/<name>.js, a browser bundle loaded by nonce under the strict
+// CSP (src/dbt/html.ts); every src/webview/<name>.css is copied beside it.
+async function buildWebviews() {
+  const dir = 'src/webview';
+  let names = [];
+  try { names = readdirSync(dir); } catch { return; }
+  const entries = names.filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts')).map((n) => join(dir, n));
+  mkdirSync('dist/webview', { recursive: true });
+  for (const css of names.filter((n) => n.endsWith('.css'))) cpSync(join(dir, css), join('dist/webview', css));
+  if (entries.length === 0) return;
+  await esbuild.build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: entries,
+    outdir: 'dist/webview',
+  });
 }
 
 if (!production) {

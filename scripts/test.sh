@@ -19,7 +19,7 @@ set -e
 if [ "$needs_e2e" = 1 ]; then bash scripts/setup.sh --e2e; else bash scripts/setup.sh; fi
 echo "== build, typecheck, lint"
 node scripts/build.mjs
-npx tsc --noEmit -p .
+npx tsc --noEmit -p . && npx tsc --noEmit -p src/webview
 npx eslint src test bench scripts
 set +e
 

@@ -1,8 +1,8 @@
 // Shows rows from `dbt show` (a model preview, or a test's failing rows) in
 // a webview table. No scripts run in it: the CSP allows only one nonce'd
 // style block, and every cell is HTML-escaped.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { escapeHtml, makeNonce } from '../dbt/html';
 import type { PreviewTable } from '../dbt/protocol';
 
 export interface PreviewContent {
@@ -40,12 +40,6 @@ export class PreviewPanels implements vscode.Disposable {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
@@ -53,7 +47,7 @@ function cellText(v: unknown): string {
 }
 
 function renderTableHtml(content: PreviewContent, cspSource: string): string {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = makeNonce();
   const { table } = content;
   const head = table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = table.rows
