@@ -11,30 +11,22 @@
 // every model of the project (the state users have), side by side.
 //
 //   node out/bench/dbt.main.js --sizes 100,1000,3000 --shapes synthetic,real --states upstream,full --runs 5 --out rows.json
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { InvocationResult, RawDbtEvent } from '../src/dbt/protocol';
 import type { ProjectRunner } from '../src/runner/api';
 import { createProjectRunner } from '../src/runner/runner';
-import { run } from './lib/exec';
+import { cold, COMMAND_TIMEOUT_MS, type ColdSample } from './lib/coldCli';
 import { progress } from './lib/log';
-import { argValue, benchDbt, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
-import { builtDatabaseCache, prepareProject, shapeLabel, type BenchProject, type Shape } from './lib/projects';
+import { argValue, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
+import { buildEveryModel } from './lib/database';
+import { pickModel, type PickedModel } from './lib/pickModel';
+import { prepareProject, shapeLabel, type BenchProject, type Shape } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
-/** Bound on any single dbt command (a full parse of 3,000 models on a busy 2-core machine takes minutes). */
-const COMMAND_TIMEOUT_MS = 15 * 60_000;
 const COMMANDS = ['run', 'compile', 'test'] as const;
 type Command = (typeof COMMANDS)[number];
-
-interface ColdSample {
-  wallMs: number;
-  /** When dbt printed its first "START" line (what a terminal user sees first); run and test only. */
-  firstNodeMs?: number;
-  /** run: the node's execution_time from target/run_results.json, in ms. */
-  nodeMs?: number;
-}
 
 interface WarmSample {
   wallMs: number;
@@ -133,28 +125,6 @@ async function benchProject(project: BenchProject, runs: number, states: DbState
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * Brings the database to "every model built": from the cache when this
- * project's full build was done before, else `dbt seed` + `dbt run` of the
- * whole project through the warm worker (then cached). The worker holds no
- * DuckDB connection between invocations, so the file can be swapped.
- */
-async function buildEveryModel(project: BenchProject, runner: ProjectRunner): Promise<void> {
-  const cached = builtDatabaseCache(project);
-  for (const f of [project.dbPath, `${project.dbPath}.wal`]) rmSync(f, { force: true });
-  if (existsSync(cached)) {
-    copyFileSync(cached, project.dbPath);
-    return;
-  }
-  progress(`${project.size} models (${shapeLabel(project.shape)}): building every model once (cached in ${cached})`);
-  const started = performance.now();
-  for (const args of [['seed'], ['run']]) expectOk((await warm(runner, args)).result, `dbt ${args.join(' ')} of the whole project`);
-  progress(`built in ${Math.round((performance.now() - started) / 1000)} s`);
-  mkdirSync(dirname(cached), { recursive: true });
-  copyFileSync(project.dbPath, `${cached}.partial`);
-  renameSync(`${cached}.partial`, cached);
 }
 
 /** run / compile / test of the one model: cold CLI and warm worker alternating, after one unmeasured warm-up of each. */
@@ -319,25 +289,6 @@ function commandRows(size: number, shape: Shape, state: DbState, { coldS, warmS 
   return rows;
 }
 
-/** A new dbt process, as a terminal starts it. Rejects on exit codes above 1 (a broken set-up, not a measurement). */
-async function cold(project: BenchProject, args: string[], uniqueId?: string): Promise<ColdSample> {
-  const started = performance.now();
-  let firstNodeMs: number | undefined;
-  const r = await run(benchDbt(), args, {
-    cwd: project.dir,
-    env: { ...process.env, ...project.env },
-    timeoutMs: COMMAND_TIMEOUT_MS,
-    onStdout: (chunk) => {
-      // dbt's logger flushes every line, so this sees the line when a terminal would.
-      if (firstNodeMs === undefined && / START /.test(chunk.toString('utf8'))) firstNodeMs = performance.now() - started;
-    },
-  });
-  const wallMs = performance.now() - started;
-  if (r.timedOut) throw new Error(`dbt ${args.join(' ')} did not finish within ${COMMAND_TIMEOUT_MS / 60_000} min.`);
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`dbt ${args.join(' ')} failed (exit ${r.exitCode ?? r.signal}) in ${project.dir}:\n${r.tail}`);
-  return { wallMs, firstNodeMs, nodeMs: args[0] === 'run' && uniqueId ? nodeTimeFromRunResults(project.dir, uniqueId) : undefined };
-}
-
 async function warm(runner: ProjectRunner, args: string[], uniqueId?: string): Promise<{ sample: WarmSample; result: InvocationResult }> {
   const started = performance.now();
   let firstNodeMs: number | undefined;
@@ -378,59 +329,6 @@ function expectOk(result: InvocationResult, what: string, allowFailures = false)
 function hasNode(e: RawDbtEvent): boolean {
   const info = e.data?.node_info as { unique_id?: unknown } | undefined;
   return typeof info?.unique_id === 'string' && info.unique_id !== '';
-}
-
-function nodeTimeFromRunResults(projectDir: string, uniqueId: string): number | undefined {
-  try {
-    const rr = JSON.parse(readFileSync(join(projectDir, 'target', 'run_results.json'), 'utf8')) as { results?: { unique_id?: string; execution_time?: number }[] };
-    const hit = rr.results?.find((r) => r.unique_id === uniqueId);
-    return typeof hit?.execution_time === 'number' ? hit.execution_time * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-interface PickedModel {
-  uniqueId: string;
-  name: string;
-  originalFilePath: string;
-  ancestors: number;
-  tests: number;
-}
-
-/**
- * The "one model": one with at least one parent and one test (so run, compile
- * and test all do real work), and the fewest ancestors (so building its
- * upstream is quick). Read from the worker's slim manifest.
- */
-function pickModel(manifestPath: string): PickedModel {
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    nodes: Record<string, { resource_type: string; name: string; original_file_path: string; depends_on?: { nodes?: string[] } }>;
-    parent_map?: Record<string, string[]>;
-    child_map?: Record<string, string[]>;
-  };
-  const parents = (id: string) => m.parent_map?.[id] ?? m.nodes[id]?.depends_on?.nodes ?? [];
-  const ancestorCount = (id: string) => {
-    const seen = new Set<string>();
-    const stack = [...parents(id)];
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      if (seen.has(p)) continue;
-      seen.add(p);
-      stack.push(...parents(p));
-    }
-    return seen.size;
-  };
-  let best: PickedModel | undefined;
-  for (const [id, n] of Object.entries(m.nodes).sort(([a], [b]) => a.localeCompare(b))) {
-    if (n.resource_type !== 'model') continue;
-    const tests = (m.child_map?.[id] ?? []).filter((c) => c.startsWith('test.')).length;
-    if (tests === 0 || parents(id).filter((p) => p.startsWith('model.')).length === 0) continue;
-    const ancestors = ancestorCount(id);
-    if (!best || ancestors < best.ancestors) best = { uniqueId: id, name: n.name, originalFilePath: n.original_file_path, ancestors, tests };
-  }
-  if (!best) throw new Error(`No model with a parent model and a test in ${manifestPath}: the generator's projects do not fit this bench.`);
-  return best;
 }
 
 function median(values: number[]): number {

@@ -8,19 +8,18 @@
 //
 //   node scripts/build.mjs && node scripts/build.mjs bench/lsp.bench.ts
 //   node out/bench/lsp.bench.js --sizes 1000,5000,10000 --runs 5 [--out rows.json]
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { manifestChanged } from '../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../src/dbt/manifest';
 import { definitionTarget, locateAnchor } from '../src/server/definition';
 import { hoverMarkdown } from '../src/server/hover';
 import { targetAt } from '../src/server/targets';
 import { progress } from './lib/log';
-import { argValue, benchDbt, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
+import { startServer, type Server } from './lib/lspServer';
+import { argValue, benchDbt, cacheDir, intArg, sizesArg } from './lib/paths';
 import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
@@ -94,51 +93,6 @@ async function rssHoldingJson(manifestPath: string): Promise<number> {
   const script = `const m = JSON.parse(require('fs').readFileSync(${JSON.stringify(manifestPath)}, 'utf8')); if (global.gc) global.gc(); process.stdout.write(String(process.memoryUsage().rss / 1048576)); void m;`;
   const { stdout } = await run(process.execPath, ['--expose-gc', '-e', script], { timeout: LSP_WAIT_MS });
   return Number(stdout);
-}
-
-interface Server {
-  connection: MessageConnection;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts dist/server.js over stdio, gives it the manifest, resolves when it is indexed. */
-async function startServer(projectRoot: string, manifestPath: string): Promise<Server> {
-  const serverJs = join(repoRoot(), 'dist', 'server.js');
-  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run node scripts/build.mjs first`);
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  const loaded = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not index the manifest in time')), LSP_WAIT_MS);
-    connection.onNotification('window/logMessage', (p: { message: string }) => {
-      if (/^manifest for /.test(p.message)) {
-        clearTimeout(timer);
-        resolve();
-      } else if (/not read/.test(p.message)) {
-        clearTimeout(timer);
-        reject(new Error(p.message));
-      }
-    });
-  });
-  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
-  connection.listen();
-  await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(projectRoot).href, capabilities: {} });
-  await connection.sendNotification('initialized', {});
-  await connection.sendNotification(manifestChanged, { projectRoot, manifestPath, stale: false });
-  await loaded;
-  return {
-    connection,
-    pid: proc.pid ?? -1,
-    stop: async () => {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      await Promise.race([connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
-      await connection.sendNotification('exit').catch(() => undefined);
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(kill);
-      connection.dispose();
-    },
-  };
 }
 
 function offsetOf(text: string, position: { line: number; character: number }): number {
