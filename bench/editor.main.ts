@@ -23,6 +23,7 @@ import { ManifestIndex } from '../src/dbt/manifest';
 import type { ProjectRunner } from '../src/runner/api';
 import { createProjectRunner } from '../src/runner/runner';
 import { launchBrowser, type Browser } from '../test/e2e/lib/browser';
+import { artifactsDir } from '../test/e2e/lib/paths';
 import { startCodeServer, type CodeServer } from '../test/e2e/lib/codeServer';
 import { packageExtension } from '../test/e2e/lib/vsix';
 import { Workbench } from '../test/e2e/lib/workbench';
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
     vsix.remove();
   }
   writeRows(out, rows);
+  if (failures.length > 0) throw new Error(`${failures.length} measurement(s) failed:\n${failures.join('\n')}`);
 }
+
+/** Measurements that failed (the part fails at the end, after writing the rows it has). */
+const failures: string[] = [];
 
 interface Sides {
   editor: number[];
@@ -104,11 +109,19 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     const rows: BenchRow[] = [];
     try {
       const ctx: Ctx = { project, runner, model, server, page, wb, runs, what, slim };
-      rows.push(...(await openToLens(ctx)));
-      rows.push(...(await codeLensRun(ctx)));
-      rows.push(...(await paletteBuild(ctx)));
-      rows.push(...(await saveToDiagnostics(ctx)));
-      rows.push(...(await hoverAndDefinition(ctx)));
+      // A failing measurement is reported (screenshot, logs) and the next one still runs.
+      for (const step of [openToLens, codeLensRun, paletteBuild, saveToDiagnostics, hoverAndDefinition]) {
+        try {
+          rows.push(...(await step(ctx)));
+        } catch (e) {
+          failures.push(`${what}, ${step.name}: ${e instanceof Error ? e.message : String(e)}`);
+          progress(`FAILED ${failures[failures.length - 1]}`);
+          await wb.screenshot(`bench-editor-m${project.size}-${step.name}-FAILED`).catch(() => undefined);
+          server.saveLogs(join(artifactsDir(), `bench-editor-m${project.size}-${step.name}-logs`));
+          // The next measurement starts from a loaded workbench.
+          await wb.open(server.workbenchUrl()).catch(() => undefined);
+        }
+      }
     } finally {
       await page.close().catch(() => undefined);
     }
@@ -171,21 +184,15 @@ async function newWindow(ctx: Ctx, withManifest: boolean): Promise<void> {
 
 function removeSavedManifests(userDataDir: string): void {
   const storage = join(userDataDir, 'User', 'workspaceStorage');
-  let workspaces: string[] = [];
-  try {
-    workspaces = readdirSync(storage);
-  } catch {
-    return;
-  }
-  for (const ws of workspaces) {
-    let exts: string[] = [];
+  const dirs = (d: string) => {
     try {
-      exts = readdirSync(join(storage, ws));
+      return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(d, e.name));
     } catch {
-      continue;
+      return [];
     }
-    for (const e of exts) rmSync(join(storage, ws, e, 'manifests'), { recursive: true, force: true });
-  }
+  };
+  // <workspace hash>/<extension id>/manifests/ (ManifestStore.manifestPath)
+  for (const ws of dirs(storage)) for (const ext of dirs(ws)) rmSync(join(ext, 'manifests'), { recursive: true, force: true });
 }
 
 async function waitFor(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
@@ -261,6 +268,14 @@ async function waitIdle(page: Page): Promise<void> {
   }
 }
 
+/** The model's file open in the active editor with its code lens shown (the start of several measurements). */
+async function openModel(ctx: Ctx): Promise<void> {
+  await ctx.wb.waitForActivityIcon('dbt', 120_000);
+  await (await quickOpen(ctx.page, ctx.model.originalFilePath))();
+  await ctx.page.locator(LENS, { hasText: 'Run' }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await waitIdle(ctx.page);
+}
+
 async function closeEditors(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+K');
@@ -306,14 +321,16 @@ async function openToLens(ctx: Ctx): Promise<BenchRow[]> {
   ];
 }
 
-/** (b) The editor's path: code-lens Run of one model, click -> the node's success icon in Invocations. */
+/** (b) The editor's path: code-lens Run of one model, click -> the invocation's success icon in Invocations. */
 async function codeLensRun(ctx: Ctx): Promise<BenchRow[]> {
   const { page, wb, project, model, runner } = ctx;
+  await openModel(ctx);
   await wb.showViewContainer('dbt');
   const s = sides();
   const share = { toRequest: [] as number[], toIcon: [] as number[] };
   const args = ['run', '-s', model.name];
-  const success = `${INVOCATIONS} .monaco-list-row[aria-level="2"]:has(.custom-view-tree-node-item-icon.codicon-pass)`;
+  // The invocation's success icon (its one node succeeded): the newest invocation row, whose node rows VS Code may show collapsed.
+  const success = `${INVOCATIONS} .monaco-list-row[aria-level="1"]:has(.custom-view-tree-node-item-icon.codicon-pass)`;
   for (let i = 0; i < ctx.runs; i++) {
     await clearHistory(page);
     const lens = page.locator(LENS, { hasText: 'Run' }).first();
@@ -325,10 +342,10 @@ async function codeLensRun(ctx: Ctx): Promise<BenchRow[]> {
         await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
         await page.mouse.down();
         await page.mouse.up();
-      }, success, new RegExp(`^${esc(model.name)}\\b`)),
+      }, success, new RegExp(`^dbt run ${esc(model.name)}\\b`)),
     );
     const shownAt = clickedAt + s.editor[i]!;
-    const log = extensionLogTimes(ctx.server.userDataDir, `dbt run -s ${model.name}`, clickedAt);
+    const log = extensionLogTimes(ctx.server.userDataDir, `dbt run ${model.name}`, clickedAt);
     if (log) {
       share.toRequest.push(log.header - clickedAt);
       share.toIcon.push(shownAt - log.summary);
@@ -418,6 +435,8 @@ function extensionLogTimes(userDataDir: string, label: string, since: number): {
 /** Palette "dbt: Build Whole Project" -> the first node row; then cancelled. */
 async function paletteBuild(ctx: Ctx): Promise<BenchRow[]> {
   const { page, wb, project, runner } = ctx;
+  await openModel(ctx);
+  await wb.showViewContainer('dbt');
   const s = sides();
   const label = 'dbt: Build Whole Project';
   for (let i = 0; i < ctx.runs; i++) {
@@ -427,7 +446,8 @@ async function paletteBuild(ctx: Ctx): Promise<BenchRow[]> {
     const input = page.locator('.quick-input-widget input');
     await input.fill(`>${label}`);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30_000 });
-    s.editor.push(await timeUntil(page, () => page.keyboard.press('Enter'), `${INVOCATIONS} .monaco-list-row[aria-level="2"]`));
+    // A node row exists once the invocation row can be expanded (VS Code may keep it collapsed) or shows one.
+    s.editor.push(await timeUntil(page, () => page.keyboard.press('Enter'), `${INVOCATIONS} .monaco-list-row[aria-level="1"][aria-expanded], ${INVOCATIONS} .monaco-list-row[aria-level="2"]`));
     await wb.runCommand('dbt: Cancel Running Invocations');
     await waitIdle(page);
 

@@ -6,12 +6,13 @@ wrapping them (wall time, no profiler overhead), then cProfile's top
 functions for one more sample.
 
     .venv/bin/python bench/profile_invocation.py run <project> <model> [--command run|compile|test]
-        [--cache-selected-only] [--runs 5] [--top 25]
+        [--runs 5] [--top 25]
       the warm single-model invocation, split into dbt's per-invocation phases:
       set-up before the task (flags, project, profile, adapter), graph
       (link, cycle check, selection), create_schemas, the adapter's relation
       cache (set_relations_cache: one list_relations query per schema), hooks,
-      the node(s), wrap-up; with the number of schemas listed.
+      the node(s), wrap-up; with the number of schemas listed; without and
+      with --cache-selected-only, alternating.
     .venv/bin/python bench/profile_invocation.py reparse <project> <model> [--runs 5]
       the re-parse after a one-line edit of the model's file: the worker's
       staleness fingerprint, reading the partial-parse file, file reading and
@@ -26,7 +27,9 @@ functions for one more sample.
 The project is used as it is (target/ and its DuckDB file are written): point
 it at a copy of a generated project in .cache/bench/projects/, with
 DBT_DUCKDB_PATH set to a copy of the database it should hold (the bench
-caches one with every model built in .cache/bench/databases/).
+caches one with every model built in .cache/bench/databases/). The copy must
+be named bench.duckdb: DuckDB names the catalog after the file, and the
+views in it refer to that catalog.
 """
 
 import argparse
@@ -132,7 +135,10 @@ def report(title, samples, total_label="total"):
     totals = samples.pop(total_label)
     print("  %-62s %8.0f ms" % (total_label, statistics.median(totals)))
     for label, values in samples.items():
-        print("  %-62s %8.1f ms" % (label, statistics.median(values)))
+        if label.strip().startswith("number of"):
+            print("  %-62s %8d" % (label, statistics.median(values)))
+        else:
+            print("  %-62s %8.1f ms" % (label, statistics.median(values)))
     print()
 
 
@@ -168,29 +174,31 @@ def parsed_manifest(project):
 
 
 def cmd_run(opts):
+    """Both variants, without and with --cache-selected-only, alternating run by run on one parsed manifest."""
     from dbt.cli.main import dbtRunner
 
     project = os.path.abspath(opts.project)
     manifest = parsed_manifest(project)
     wrap_run_phases()
-    args = [opts.command, "-s", opts.model, "--no-write-json"] + dbt_base(project)
-    if opts.cache_selected_only:
-        args.append("--cache-selected-only")
-    samples = collections.defaultdict(list)
-    for i in range(opts.runs + 1):  # the first is a warm-up
-        reset()
-        res = dbtRunner(manifest=manifest).invoke(args)
-        total = time.perf_counter() - T0[0]
-        if not res.success:
-            raise SystemExit("dbt %s failed: %s" % (" ".join(args), res.exception))
-        if i > 0:
-            collect(samples, total)
-            samples["set-up before the task (flags, project, profile, adapter)"].append(FIRST_ENTRY.get("task.run (everything after set-up)", 0) * 1000)
-    report("dbt %s -s %s, warm, median of %d%s:" % (opts.command, opts.model, opts.runs,
-           ", --cache-selected-only" if opts.cache_selected_only else ""), samples)
+    base = [opts.command, "-s", opts.model, "--no-write-json"] + dbt_base(project)
+    variants = [("", base), (", --cache-selected-only", base + ["--cache-selected-only"])]
+    samples = {name: collections.defaultdict(list) for name, _ in variants}
+    for i in range(opts.runs + 1):  # the first round is a warm-up
+        for name, args in variants:
+            reset()
+            res = dbtRunner(manifest=manifest).invoke(args)
+            total = time.perf_counter() - T0[0]
+            if not res.success:
+                raise SystemExit("dbt %s failed: %s" % (" ".join(args), res.exception))
+            if i > 0:
+                collect(samples[name], total)
+                samples[name]["set-up before the task (flags, project, profile, adapter)"].append(
+                    FIRST_ENTRY.get("task.run (everything after set-up)", 0) * 1000)
+    for name, _ in variants:
+        report("dbt %s -s %s, warm, median of %d%s:" % (opts.command, opts.model, opts.runs, name), samples[name])
     profile = cProfile.Profile()
     profile.enable()
-    dbtRunner(manifest=manifest).invoke(args)
+    dbtRunner(manifest=manifest).invoke(base)
     profile.disable()
     text = io.StringIO()
     pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(opts.top)
@@ -271,7 +279,6 @@ def main():
     r.add_argument("project")
     r.add_argument("model")
     r.add_argument("--command", default="run", choices=["run", "compile", "test", "build"])
-    r.add_argument("--cache-selected-only", action="store_true")
     r.add_argument("--runs", type=int, default=5)
     r.add_argument("--top", type=int, default=25)
     p = sub.add_parser("reparse")
