@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InvocationResult, RawDbtEvent } from '../src/dbt/protocol';
 import type { ProjectRunner } from '../src/runner/api';
-import { createProjectRunner } from '../src/runner/runner';
 import { cold, COMMAND_TIMEOUT_MS, type ColdSample } from './lib/coldCli';
 import { progress } from './lib/log';
-import { argValue, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
+import { argValue, intArg, sizesArg } from './lib/paths';
+import { benchRunner } from './lib/runner';
 import { buildEveryModel } from './lib/database';
 import { pickModel, type PickedModel } from './lib/pickModel';
 import { prepareProject, shapeLabel, type BenchProject, type Shape } from './lib/projects';
@@ -83,19 +83,7 @@ async function benchProject(project: BenchProject, runs: number, states: DbState
   const { size, shape } = project;
   const what = `${size} models (${shapeLabel(shape)})`;
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-worker-'));
-  const runner = createProjectRunner({
-    projectRoot: project.dir,
-    python: benchPython(),
-    workerScript: workerScript(),
-    manifestPath: join(scratch, 'manifest.json'),
-    backend: 'worker',
-    env: project.env,
-    startTimeoutMs: 120_000,
-    cancelGraceMs: 10_000,
-    log: (level, message) => {
-      if (level === 'warn' || level === 'error') progress(`runner ${level}: ${message}`);
-    },
-  });
+  const runner = benchRunner(project, join(scratch, 'manifest.json'));
   try {
     progress(`${what}: starting the worker and parsing (partial parse when the cache has one)`);
     const t0 = performance.now();

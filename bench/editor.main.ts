@@ -21,7 +21,6 @@ import type { Page } from 'playwright-core';
 import type { InvocationResult, RawDbtEvent } from '../src/dbt/protocol';
 import { ManifestIndex } from '../src/dbt/manifest';
 import type { ProjectRunner } from '../src/runner/api';
-import { createProjectRunner } from '../src/runner/runner';
 import { launchBrowser, type Browser } from '../test/e2e/lib/browser';
 import { artifactsDir } from '../test/e2e/lib/paths';
 import { startCodeServer, type CodeServer } from '../test/e2e/lib/codeServer';
@@ -31,7 +30,8 @@ import { buildEveryModel } from './lib/database';
 import { cold } from './lib/coldCli';
 import { progress } from './lib/log';
 import { startServer } from './lib/lspServer';
-import { argValue, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
+import { argValue, benchPython, intArg, sizesArg } from './lib/paths';
+import { benchRunner } from './lib/runner';
 import { pickModel, type PickedModel } from './lib/pickModel';
 import { prepareProject, type BenchProject } from './lib/projects';
 import { makeRow, writeRows, type BenchRow, type RowInput } from './lib/rows';
@@ -81,7 +81,7 @@ const sides = (): Sides => ({ editor: [], runner: [], cold: [] });
 async function benchSize(project: BenchProject, runs: number, vsix: string, browser: Browser): Promise<BenchRow[]> {
   const what = `${project.size} models (real shape)`;
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-editor-'));
-  const runner = makeRunner(project, join(scratch, 'manifest.json'));
+  const runner = benchRunner(project, join(scratch, 'manifest.json'));
   let server: CodeServer | undefined;
   try {
     progress(`${what}: parsing and building every model`);
@@ -144,22 +144,6 @@ interface Ctx {
   what: string;
   /** The runner's slim manifest (for the language server baseline). */
   slim: string;
-}
-
-function makeRunner(project: BenchProject, manifestPath: string): ProjectRunner {
-  return createProjectRunner({
-    projectRoot: project.dir,
-    python: benchPython(),
-    workerScript: workerScript(),
-    manifestPath,
-    backend: 'worker',
-    env: project.env,
-    startTimeoutMs: 300_000,
-    cancelGraceMs: 10_000,
-    log: (level, message) => {
-      if (level === 'warn' || level === 'error') progress(`runner ${level}: ${message}`);
-    },
-  });
 }
 
 function row(ctx: Ctx, name: string, s: Sides, extra: Partial<RowInput> = {}): BenchRow[] {
@@ -291,7 +275,7 @@ async function openToLens(ctx: Ctx): Promise<BenchRow[]> {
     await newWindow(ctx, false);
     none.editor.push(await timeUntil(page, await quickOpen(page, model.originalFilePath), LENS, /Run/));
     await waitIdle(page);
-    const fresh = makeRunner(project, join(tmpdir(), `dbt-conductor-bench-open-${process.pid}.json`));
+    const fresh = benchRunner(project, join(tmpdir(), `dbt-conductor-bench-open-${process.pid}.json`));
     try {
       const t = performance.now();
       const r = await fresh.parse({ signal: AbortSignal.timeout(CMD_TIMEOUT_MS) });

@@ -25,6 +25,7 @@ async function invokeWhole(runner: ProjectRunner, args: string[]): Promise<void>
 export async function buildEveryModel(project: BenchProject, runner: ProjectRunner): Promise<void> {
   const cached = builtDatabaseCache(project);
   for (const f of [project.dbPath, `${project.dbPath}.wal`]) rmSync(f, { force: true });
+  mkdirSync(dirname(project.dbPath), { recursive: true });
   if (existsSync(cached)) {
     copyFileSync(cached, project.dbPath);
     return;

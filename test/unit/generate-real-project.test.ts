@@ -3,36 +3,12 @@
 // exposures), a valid DAG, deterministic, and careful about where it writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MARKER_FILE } from '../../bench/generate-project';
 import { generateRealProject, LOCAL_PACKAGE, VENDORED_PACKAGE } from '../../bench/generate-real-project';
-
-function withTemp(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'generate-real-project-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Every file under dir by relative path (symlinked folders are not followed). */
-function filesUnder(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (lstatSync(p).isSymbolicLink()) out.set(relative(dir, p), `-> ${readlinkSync(p)}`);
-      else if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { filesUnder, withTemp } from './tempFiles';
 
 interface YamlTest {
   [kind: string]: unknown;
@@ -47,7 +23,7 @@ const REF = /ref\('([^']+)'(?:, '([^']+)')?\)/g;
 const MACRO_CALL = /\{\{ (?:\w+\.)?(clean_category|safe_sum|greatest_of)\(/;
 
 void test('writes N models over 10+ schemas with sources, packages, docs and exposures; refs point backwards', () => {
-  withTemp((dir) => {
+  withTemp('generate-real-project-', (dir) => {
     const p = generateRealProject(join(dir, 'proj'), { models: 300, seed: 5 });
     const files = filesUnder(p.dir);
     const sql = [...files].filter(([f]) => f.startsWith('models/') && f.endsWith('.sql'));
@@ -124,7 +100,7 @@ void test('writes N models over 10+ schemas with sources, packages, docs and exp
 });
 
 void test('the same seed gives the same project; another seed a different one', () => {
-  withTemp((dir) => {
+  withTemp('generate-real-project-', (dir) => {
     const a = filesUnder(generateRealProject(join(dir, 'a'), { models: 150, seed: 3 }).dir);
     const b = filesUnder(generateRealProject(join(dir, 'b'), { models: 150, seed: 3 }).dir);
     const c = filesUnder(generateRealProject(join(dir, 'c'), { models: 150, seed: 4 }).dir);
@@ -134,7 +110,7 @@ void test('the same seed gives the same project; another seed a different one', 
 });
 
 void test('small sizes work down to one model', () => {
-  withTemp((dir) => {
+  withTemp('generate-real-project-', (dir) => {
     for (const n of [1, 2, 3, 7, 12]) {
       const p = generateRealProject(join(dir, `p${n}`), { models: n });
       assert.equal(p.modelSpecs.length, n);
@@ -144,7 +120,7 @@ void test('small sizes work down to one model', () => {
 });
 
 void test('refuses bad sizes and folders no generator made; replaces its own', () => {
-  withTemp((dir) => {
+  withTemp('generate-real-project-', (dir) => {
     for (const models of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => generateRealProject(join(dir, 'x'), { models }), /models must be a whole number/);
     }
