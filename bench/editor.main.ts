@@ -98,6 +98,9 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
       env: project.env,
       settings: {
         'dbtConductor.pythonPath': benchPython(),
+        // The warm path is measured: the default idle stop (5 min) would turn a sample taken after a slow
+        // cold CLI sample into a worker start and parse.
+        'dbtConductor.idleTimeoutSeconds': 86_400,
         'editor.hover.delay': 100,
         'editor.quickSuggestions': { other: false, comments: false, strings: false },
         'files.autoSave': 'off',

@@ -12,6 +12,7 @@
 #   BENCH_DBT_STATES=upstream,full   database: only the model's upstream built / every model built
 #   BENCH_EDITOR_SIZES=100,1000,3000 real-shape sizes for the workbench (code-server + Chromium) measurements
 #   BENCH_LSP_SIZES=1000,5000,10000
+#   BENCH_LSP_REAL_SIZES=3000      real-shape manifests for the language server (issue 13's hover/definition target)
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
 #   BENCH_PARTS="dbt editor lsp events extension"   run only some parts
@@ -54,7 +55,7 @@ part dbt out/bench/dbt.main.js --sizes "${BENCH_DBT_SIZES:-100,1000,3000}" --sha
   --states "${BENCH_DBT_STATES:-upstream,full}" --runs "$RUNS"
 part editor out/bench/editor.main.js --sizes "${BENCH_EDITOR_SIZES:-100,1000,3000}" --runs "$RUNS"
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
-part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --runs "$RUNS"
+part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --real-sizes "${BENCH_LSP_REAL_SIZES:-3000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")
