@@ -9,7 +9,7 @@
 //   node scripts/build.mjs && node scripts/build.mjs bench/lsp.bench.ts
 //   node out/bench/lsp.bench.js --sizes 1000,5000,10000 --runs 5 [--out rows.json]
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -20,35 +20,15 @@ import { definitionTarget, locateAnchor } from '../src/server/definition';
 import { hoverMarkdown } from '../src/server/hover';
 import { targetAt } from '../src/server/targets';
 import { progress } from './lib/log';
-import { argValue, benchDbt, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
-import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
+import { manifestOf } from './lib/manifests';
+import { argValue, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
+import { generatorKey, prepareProject } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
 const run = promisify(execFile);
-const PARSE_TIMEOUT_MS = 60 * 60_000;
 const LSP_WAIT_MS = 120_000;
 const LATENCY_SAMPLES = 400;
 const WARMUP_SAMPLES = 40;
-
-/** A real manifest.json of the project, from one `dbt parse` into a private target path (cached by generator version and size). */
-async function manifestOf(project: BenchProject): Promise<string> {
-  const dir = join(cacheDir(), 'lsp', generatorKey(), `m${project.size}`);
-  const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest)) return manifest;
-  mkdirSync(dir, { recursive: true });
-  const target = join(dir, 'target');
-  progress(`dbt parse of the ${project.size}-model project (once; cached in ${dir})`);
-  const started = performance.now();
-  await run(benchDbt(), ['parse', '--project-dir', project.dir, '--profiles-dir', project.dir, '--target-path', target, '--log-path', join(dir, 'logs')], {
-    env: { ...process.env, ...project.env },
-    timeout: PARSE_TIMEOUT_MS,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  progress(`parsed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  renameSync(join(target, 'manifest.json'), manifest);
-  rmSync(target, { recursive: true, force: true });
-  return manifest;
-}
 
 function time(fn: () => unknown): number {
   const t = performance.now();
