@@ -7,6 +7,7 @@
 // them without a new layout.
 import type { ManifestEntry, ManifestIndex } from './manifest';
 import type { NodeStatus } from './results';
+import type { InvocationEntry } from './treeModel';
 
 /** Levels to show on one side: a count, or every reachable node. */
 export type Levels = number | 'all';
@@ -148,7 +149,7 @@ export function lineageGraph(index: ManifestIndex, options: LineageOptions): Lin
     focus,
     rootPackage: index.projectName,
     nodes,
-    edges: edgesOf(index, drawn, clusters.of),
+    edges: edgesOf(index, drawn, clusters.of, depthOf),
     reachable: { up: up.size, down: down.size },
   };
 }
@@ -218,8 +219,13 @@ function clusterRest(index: ManifestIndex, depthOf: Map<string, number>, drawn: 
   return { nodes: [...byKey.values()].sort((a, b) => a.depth - b.depth), of };
 }
 
-/** Edges between drawn nodes, and to or from clusters (each pair once). */
-function edgesOf(index: ManifestIndex, drawn: ReadonlySet<string>, clusterOf: Map<string, string>): [string, string][] {
+/**
+ * Edges between drawn nodes, and to or from clusters (each pair once). A
+ * cluster edge is kept only when it goes away from the focus: shortest
+ * distances are no topological order, and "level 7 -> level 3" edges would
+ * make the clusters a cycle.
+ */
+function edgesOf(index: ManifestIndex, drawn: ReadonlySet<string>, clusterOf: Map<string, string>, depthOf: Map<string, number>): [string, string][] {
   const seen = new Set<string>();
   const edges: [string, string][] = [];
   const box = (id: string) => (drawn.has(id) ? id : clusterOf.get(id));
@@ -228,6 +234,8 @@ function edgesOf(index: ManifestIndex, drawn: ReadonlySet<string>, clusterOf: Ma
     for (const p of neighbours(index, id, 'up')) {
       const parent = box(p);
       if (parent === undefined || parent === child) continue;
+      const viaCluster = parent !== p || child !== id;
+      if (viaCluster && depthOf.get(p)! >= depthOf.get(id)!) continue;
       const key = `${parent}\0${child}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -303,6 +311,11 @@ function testOutcome(s: NodeStatus): TestBadge['outcome'] {
 export interface RunRecord {
   projectRoot: string;
   nodes: ReadonlyMap<string, { status: NodeStatus; durationSeconds?: number; finishedAt?: string }>;
+}
+
+/** The one place that reads the invocation history's shape (src/dbt/treeModel.ts): newest first, as it lists them. */
+export function runRecords(entries: readonly Pick<InvocationEntry, 'projectRoot' | 'state'>[]): RunRecord[] {
+  return entries.map((e) => ({ projectRoot: e.projectRoot, nodes: e.state.nodes }));
 }
 
 /** A RunLookup over invocations (newest first) of one project. */
