@@ -12,7 +12,7 @@ export interface LineageViewState {
 
 /** What the page needs to put on a node for VS Code's webview context menu (`data-vscode-context`). */
 export interface NodeMenuContext {
-  webviewSection: 'node';
+  webviewSection: 'dbtLineageNode';
   preventDefaultContextMenuItems: true;
   /** The command's target (src/editor/target.ts): one node, or the selected nodes as a selector. */
   kind: 'node' | 'selector';
@@ -50,7 +50,7 @@ export type FromLineagePage =
 
 /** The menu context for a right-click on `clicked`: the whole selection when the clicked node is part of it. */
 export function menuContext(projectRoot: string, clicked: LineageNode, selection: readonly LineageNode[]): NodeMenuContext {
-  const base = { webviewSection: 'node', preventDefaultContextMenuItems: true, projectRoot } as const;
+  const base = { webviewSection: 'dbtLineageNode', preventDefaultContextMenuItems: true, projectRoot } as const;
   const nodes = selection.length > 1 && selection.some((n) => n.id === clicked.id) ? selection : [clicked];
   if (nodes.length > 1) return { ...base, kind: 'selector', selector: nodes.map((n) => n.selector).join(' '), lineageKind: 'selection' };
   const one = nodes[0]!;

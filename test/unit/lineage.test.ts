@@ -220,7 +220,7 @@ void describe('lineage focus, search and the context-menu target', () => {
     const source = node(g, 'source.jaffle.raw.raw_orders')!;
     const stg = node(g, 'model.jaffle.stg_orders')!;
     assert.deepEqual(menuContext('/p', orders, []), {
-      webviewSection: 'node', preventDefaultContextMenuItems: true, projectRoot: '/p', kind: 'node', name: 'orders', uniqueId: 'model.jaffle.orders', resourceType: 'model', lineageKind: 'model',
+      webviewSection: 'dbtLineageNode', preventDefaultContextMenuItems: true, projectRoot: '/p', kind: 'node', name: 'orders', uniqueId: 'model.jaffle.orders', resourceType: 'model', lineageKind: 'model',
     });
     assert.equal(menuContext('/p', source, []).selector, 'source:raw.raw_orders');
     assert.equal(menuContext('/p', source, []).kind, 'selector');
