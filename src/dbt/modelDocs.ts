@@ -71,7 +71,7 @@ export function manifestFacts(manifest: unknown, id: string): Omit<ArtifactFacts
   const node = [manifest.nodes, manifest.sources, manifest.exposures].map((s) => (isObject(s) ? s[id] : undefined)).find(isObject);
   if (!node) return {};
   const config = isObject(node.config) ? node.config : {};
-  const contract = isObject(node.contract) ? node.contract : isObject(config.contract) ? config.contract : undefined;
+  const contract = isObject(config.contract) ? config.contract : isObject(node.contract) ? node.contract : undefined;
   const group = typeof node.group === 'string' ? node.group : typeof config.group === 'string' ? config.group : undefined;
   const groupNode = group && isObject(manifest.groups) ? Object.values(manifest.groups).find((g) => isObject(g) && g.name === group) : undefined;
   const owner = ownerText(isObject(node.owner) ? node.owner : isObject(groupNode) && isObject(groupNode.owner) ? groupNode.owner : undefined);

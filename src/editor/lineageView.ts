@@ -48,7 +48,7 @@ export class LineageView implements vscode.Disposable {
     webview.options = webviewOptions(deps.extensionUri);
     webview.html = pageHtml(webview, deps.extensionUri, { script: 'lineage', title: 'dbt lineage' });
     this.port = channel<ToLineagePage, FromLineagePage>(webview);
-    this.disposables.push(this.port.onMessage((m) => void this.onMessage(m)));
+    this.disposables.push(this.port.onMessage((m) => void this.receive(m)));
   }
 
   /** The active editor shows this node (or none): follow it unless locked. */
@@ -133,7 +133,8 @@ export class LineageView implements vscode.Disposable {
     if (this.ready) void this.port.post(message);
   }
 
-  private async onMessage(m: FromLineagePage): Promise<void> {
+  /** Handles a message of the page (public so the host tests can act as the page's click would). */
+  async receive(m: FromLineagePage): Promise<void> {
     const root = this.projectRoot;
     switch (m.type) {
       case 'ready':
