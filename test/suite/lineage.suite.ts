@@ -80,10 +80,15 @@ suite('lineage panel and docs', () => {
     assert.equal(entry.result?.exitCode, 0, entry.error);
     const r = await drawn(view, 'model.jaffle.orders', (x) => x.badgesSeq > before && x.shown['model.jaffle.stg_orders'] === 'success');
     assert.equal(r.shown['model.jaffle.stg_orders'], 'success');
-    // Several selected nodes run together.
-    const orders = view.graph!.nodes.find((n) => n.id === 'model.jaffle.orders')!;
-    const both = await vscode.commands.executeCommand<InvocationEntry>('dbtConductor.runUpstream', { ...menuContext(projectRoot(), orders, [orders, stg]), webview: 'dbtConductor.lineage' });
-    assert.deepEqual(both.args.slice(0, 4), ['run', '--select', '+orders', '+stg_orders']);
+    // Several selected nodes run together. (Not orders: its parents include an ephemeral model, and a warm
+    // run that selects one breaks the next build of orders in the same worker; see the lineage issue note.)
+    await openFile('models/marts/customers.sql');
+    await drawn(view, 'model.jaffle.customers');
+    const customers = view.graph!.nodes.find((n) => n.id === 'model.jaffle.customers')!;
+    const stgOrders = view.graph!.nodes.find((n) => n.id === 'model.jaffle.stg_orders')!;
+    const both = await vscode.commands.executeCommand<InvocationEntry>('dbtConductor.runUpstream', { ...menuContext(projectRoot(), stgOrders, [customers, stgOrders]), webview: 'dbtConductor.lineage' });
+    assert.deepEqual(both.args.slice(0, 4), ['run', '--select', '+customers', '+stg_orders']);
+    assert.equal(both.result?.exitCode, 0, both.error);
   });
 
   test('the model docs panel shows description, columns with tests, and links', async () => {
