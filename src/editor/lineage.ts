@@ -30,6 +30,8 @@ export class LineageViews implements vscode.Disposable, vscode.WebviewViewProvid
   panel: LineageView | undefined;
   sidebar: LineageView | undefined;
   private webviewPanel: vscode.WebviewPanel | undefined;
+  /** The last file editor that was active (the panel itself takes the focus from editors). */
+  private lastEditor: vscode.TextEditor | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly deps: LineageDeps;
 
@@ -57,7 +59,11 @@ export class LineageViews implements vscode.Disposable, vscode.WebviewViewProvid
         clearTimeout(selectionTimer);
         selectionTimer = setTimeout(() => this.followEditor(e.textEditor), 200);
       }),
-      manifests.onDidChange((root) => this.views().filter((v) => v.projectRoot === root).forEach((v) => v.render())),
+      manifests.onDidChange((root) => {
+        // A first parse gives the file shown a node to centre on; a re-parse redraws.
+        const node = this.activeNode(this.lastEditor);
+        for (const v of this.views()) if (!v.follow(node?.projectRoot, node?.uniqueId) && v.projectRoot === root) v.render();
+      }),
       host.onDidChange(() => this.views().forEach((v) => v.refreshBadges())),
       { dispose: () => clearTimeout(selectionTimer) },
     );
@@ -118,6 +124,7 @@ export class LineageViews implements vscode.Disposable, vscode.WebviewViewProvid
 
   private followEditor(editor: vscode.TextEditor | undefined): void {
     if (!editor || editor.document.uri.scheme !== 'file') return;
+    this.lastEditor = editor;
     const node = this.activeNode(editor);
     for (const v of this.views()) v.follow(node?.projectRoot, node?.uniqueId);
   }

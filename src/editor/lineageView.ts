@@ -51,11 +51,15 @@ export class LineageView implements vscode.Disposable {
     this.disposables.push(this.port.onMessage((m) => void this.receive(m)));
   }
 
-  /** The active editor shows this node (or none): follow it unless locked. */
-  follow(projectRoot: string | undefined, uniqueId: string | undefined): void {
-    if (this.focus.locked || projectRoot === undefined) return;
-    if (projectRoot !== this.projectRoot) this.focus.focus = undefined;
-    if (this.focus.follow(uniqueId)) this.moveTo(projectRoot);
+  /** The active editor shows this node (or none): follow it unless locked. True when it moved (and redrew). */
+  follow(projectRoot: string | undefined, uniqueId: string | undefined): boolean {
+    if (this.focus.locked || projectRoot === undefined) return false;
+    const otherProject = projectRoot !== this.projectRoot;
+    if (otherProject) this.focus.focus = undefined;
+    // A file of another project that is no node (yet: not parsed) still says which project to wait for.
+    if (!this.focus.follow(uniqueId) && !otherProject) return false;
+    this.moveTo(projectRoot);
+    return true;
   }
 
   /** Centre on a node on request (hover link, command, search): also when locked. */
