@@ -4,8 +4,8 @@
 // model and badges from the manifest index already in memory, as the
 // extension holds it) + the message's JSON + the page script
 // (dist/webview/lineage.js, dagre layout and SVG) in headless Chromium, up
-// to its `rendered` post. VS Code's own webview message passing is not in
-// it (there is no VS Code here).
+// to its `rendered` post, each side on its own clock. Neither VS Code's
+// webview message passing nor the harness's is in it (no VS Code here).
 //
 // Rows, per size:
 //   - 2 levels up and down (target < 200 ms at 3,000 models); baseline: read
@@ -29,6 +29,9 @@ import { generatedManifest } from './lib/manifests';
 import { argValue, intArg, repoRoot, sizesArg } from './lib/paths';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
+/** Posts a message to the page; resolves with the boxes it drew and its own time from receipt to `rendered`. */
+type Send = (request: ToLineagePage) => Promise<{ nodes: number; pageMs: number }>;
+
 interface Request {
   focus: string;
   upstream: Levels;
@@ -37,7 +40,7 @@ interface Request {
 }
 
 /** A page with the real lineage script and CSS, and a stand-in for the webview API that hands posts to Node. */
-async function lineagePage(page: Page): Promise<(request: ToLineagePage) => Promise<number>> {
+async function lineagePage(page: Page): Promise<Send> {
   const dist = join(repoRoot(), 'dist', 'webview');
   let resolveRendered: ((nodes: number) => void) | undefined;
   await page.exposeFunction('benchPost', (m: { type: string; nodes?: number }) => {
@@ -45,23 +48,35 @@ async function lineagePage(page: Page): Promise<(request: ToLineagePage) => Prom
   });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(dist, 'lineage.css'), 'utf8')}</style></head><body></body></html>`);
-  await page.addScriptTag({ content: 'window.acquireVsCodeApi = () => ({ postMessage: (m) => window.benchPost(m), getState: () => undefined, setState: () => undefined });' });
+  // The page's own clock: when a message arrived (a listener added before the page script's) and when `rendered` was posted.
+  await page.addScriptTag({
+    content: "window.benchTimes = {}; window.addEventListener('message', () => { window.benchTimes.received = performance.now(); });" +
+      "window.acquireVsCodeApi = () => ({ postMessage: (m) => { if (m.type === 'rendered') window.benchTimes.rendered = performance.now(); window.benchPost(m); }, getState: () => undefined, setState: () => undefined });",
+  });
   await page.addScriptTag({ content: readFileSync(join(dist, 'lineage.js'), 'utf8') });
   return async (message) => {
     const rendered = new Promise<number>((resolve) => (resolveRendered = resolve));
     await page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(m, '*'), message as unknown as Record<string, unknown>);
-    return rendered;
+    const nodes = await rendered;
+    const times = await page.evaluate(() => (globalThis as unknown as { benchTimes: { received: number; rendered: number } }).benchTimes);
+    return { nodes, pageMs: times.rendered - times.received };
   };
 }
 
-async function openTime(index: ManifestIndex, send: (m: ToLineagePage) => Promise<number>, req: Request, seq: number): Promise<{ ms: number; nodes: number }> {
+/**
+ * One open: the host's work (graph, badges, the message as JSON) plus the
+ * page's, each on its own clock; the harness's transport (Chromium's
+ * devtools protocol) is left out, as it is not VS Code's.
+ */
+async function openTime(index: ManifestIndex, send: Send, req: Request, seq: number): Promise<{ ms: number; nodes: number }> {
   const started = performance.now();
   const graph = lineageGraph(index, { focus: req.focus, upstream: req.upstream, downstream: req.downstream, maxNodes: req.maxNodes });
   const badges = badgesOf(index, graph, runLookup([], ''));
   // A structured clone of the JSON text, as a webview message is.
   const message = JSON.parse(JSON.stringify({ type: 'graph', seq, projectRoot: '/bench', graph, badges, state: { upstream: req.upstream, downstream: req.downstream, locked: false, compact: false } })) as ToLineagePage;
-  const nodes = await send(message);
-  return { ms: performance.now() - started, nodes };
+  const hostMs = performance.now() - started;
+  const { nodes, pageMs } = await send(message);
+  return { ms: hostMs + pageMs, nodes };
 }
 
 function parseTime(path: string): number {
@@ -70,7 +85,7 @@ function parseTime(path: string): number {
   return performance.now() - started;
 }
 
-async function measureSize(size: number, runs: number, send: (m: ToLineagePage) => Promise<number>): Promise<BenchRow[]> {
+async function measureSize(size: number, runs: number, send: Send): Promise<BenchRow[]> {
   const path = await generatedManifest(size);
   const index = new ManifestIndex(JSON.parse(readFileSync(path, 'utf8')));
   // The model in the middle of the DAG that the unit tests use: parents and children, not staging.

@@ -44,9 +44,8 @@ export function lineageSteps(wb: Workbench, dbtMs: number): Step[] {
         await stg.locator('rect.box').click();
         await page.locator('.tabs-container .tab.active[aria-label^="stg_orders.sql"]').waitFor({ timeout: 15_000 });
         await frame.locator('g.node.focus[data-id="model.jaffle.stg_orders"]').waitFor({ timeout: 30_000 });
-        // Right-click: VS Code's own context menu, Run > Run.
-        const customers = frame.locator('g.node[data-id="model.jaffle.customers"]');
-        await customers.locator('rect.box').click({ button: 'right' });
+        // Right-click: VS Code's own context menu, Run > Run (stg_orders reads a seed the workspace has).
+        await stg.locator('rect.box').click({ button: 'right' });
         const runMenu = page.getByRole('menuitem', { name: 'Run', exact: true }).first();
         await runMenu.waitFor({ timeout: 10_000 });
         await wb.screenshot('lineage-2-context-menu');
@@ -55,7 +54,7 @@ export function lineageSteps(wb: Workbench, dbtMs: number): Step[] {
         await page.keyboard.press('ArrowRight');
         await poll('the Run submenu', async () => (await page.getByRole('menuitem', { name: 'Run with Parents (+model)' }).count()) > 0, 10_000);
         await page.keyboard.press('Enter');
-        await poll("customers' status to turn to success in the graph", async () => (await customers.getAttribute('data-status')) === 'success', dbtMs);
+        await poll("stg_orders' status to turn to success in the graph", async () => (await stg.getAttribute('data-status')) === 'success', dbtMs);
         await wb.screenshot('lineage-3-run-status');
       },
     },
@@ -86,8 +85,8 @@ export function lineageSteps(wb: Workbench, dbtMs: number): Step[] {
           // The site's tree names the project and its sources once it has loaded manifest.json and catalog.json.
           const frame = await webviewFrame(wb, 'the dbt docs site with its project tree', "!!document.querySelector('[ng-app]') && /Projects\\s+jaffle/.test(document.body.innerText)", dbtMs);
           // Opening the project's folder lists its folders of models (from manifest.json).
-          await frame.getByText('jaffle', { exact: true }).first().click();
-          await frame.getByText('models', { exact: true }).first().waitFor({ timeout: 30_000 });
+          await frame.getByText('jaffle', { exact: true }).filter({ visible: true }).first().click();
+          await frame.getByText('models', { exact: true }).filter({ visible: true }).first().waitFor({ timeout: 30_000 });
           await wb.screenshot('lineage-5-docs-site');
         } finally {
           page.off('request', watch);
