@@ -14,11 +14,11 @@ import { registerCommands, commonOptions } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
-import { ModelDocsPanel } from './editor/docsPanel';
-import { DocsSite } from './editor/docsSite';
+import type { ModelDocsPanel } from './editor/docsPanel';
+import type { DocsSite } from './editor/docsSite';
 import { DbtLanguageClient } from './editor/languageClient';
-import { LineageViews } from './editor/lineage';
-import { registerLineageCommands } from './editor/lineageCommands';
+import type { LineageViews } from './editor/lineage';
+import { setUpLineageAndDocs } from './editor/lineageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -173,17 +173,9 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
 
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
 
-  // Lineage panel and view, model docs, the dbt docs site.
-  const run = async (name: string, ...args: unknown[]) => vscode.commands.executeCommand(`dbtConductor.${name}`, ...args);
-  const modelDocs = new ModelDocsPanel(context.extensionUri, projects, manifests, {
-    openFile: (projectRoot, uniqueId, path) => run('lineage.openFile', { projectRoot, uniqueId, path }),
-    showLineage: (projectRoot, uniqueId) => run('showLineage', { projectRoot, uniqueId }),
-  });
-  const lineage = new LineageViews(projects, manifests, runnerHost, context.extensionUri, (projectRoot, uniqueId) => modelDocs.show(projectRoot, uniqueId));
-  const docsSite = new DocsSite();
-  subs.push(modelDocs, lineage, docsSite, runnerHost.onDidFinish((entry) => void docsSite.generated(entry)));
-  subs.push(...registerLineageCommands({ config, statusBar, projects, host: runnerHost, lineage, modelDocs, docsSite, ready }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, lineage, modelDocs, docsSite, ready };
+  const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
+  subs.push(...docs.disposables);
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
 }
 
 export async function deactivate(): Promise<void> {

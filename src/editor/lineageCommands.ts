@@ -1,14 +1,16 @@
-// Commands of the lineage panel and view, the model docs panel and the docs
-// site, as a table of factories like editor/commands.ts. They take a NodeRef
+// The lineage panel and view, the model docs panel and the docs site: their
+// set-up, and their commands as a table of factories like editor/commands.ts.
+// The commands take a NodeRef
 // ({projectRoot?, uniqueId}: the hover's command link, the lineage page's
 // context menu) or work on the active editor's node.
 import * as vscode from 'vscode';
 import { buildArgs } from '../dbt/args';
 import { commonOptions } from './commands';
 import type { Config } from './config';
-import type { DocsSite } from './docsSite';
-import type { ModelDocsPanel } from './docsPanel';
-import { isNodeRef, type LineageViews, type NodeRef } from './lineage';
+import { ModelDocsPanel } from './docsPanel';
+import { DocsSite } from './docsSite';
+import { isNodeRef, LineageViews, type NodeRef } from './lineage';
+import type { ManifestStore } from './manifests';
 import type { Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 import type { StatusBar } from './statusBar';
@@ -73,4 +75,26 @@ export function registerLineageCommands(ctx: LineageCommandContext): vscode.Disp
       return handler(...args);
     });
   });
+}
+
+/** Creates the lineage views, the docs panel and the docs site, and registers their commands. */
+export function setUpLineageAndDocs(
+  extensionUri: vscode.Uri,
+  deps: Omit<LineageCommandContext, 'lineage' | 'modelDocs' | 'docsSite'> & { manifests: ManifestStore },
+): { lineage: LineageViews; modelDocs: ModelDocsPanel; docsSite: DocsSite; disposables: vscode.Disposable[] } {
+  const run = async (name: string, ...args: unknown[]) => vscode.commands.executeCommand(`dbtConductor.${name}`, ...args);
+  const modelDocs = new ModelDocsPanel(extensionUri, deps.projects, deps.manifests, {
+    openFile: (projectRoot, uniqueId, path) => run('lineage.openFile', { projectRoot, uniqueId, path }),
+    showLineage: (projectRoot, uniqueId) => run('showLineage', { projectRoot, uniqueId }),
+  });
+  const lineage = new LineageViews(deps.projects, deps.manifests, deps.host, extensionUri, (projectRoot, uniqueId) => modelDocs.show(projectRoot, uniqueId));
+  const docsSite = new DocsSite();
+  const disposables: vscode.Disposable[] = [
+    modelDocs,
+    lineage,
+    docsSite,
+    deps.host.onDidFinish((entry) => void docsSite.generated(entry)),
+    ...registerLineageCommands({ ...deps, lineage, modelDocs, docsSite }),
+  ];
+  return { lineage, modelDocs, docsSite, disposables };
 }
