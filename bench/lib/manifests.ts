@@ -1,5 +1,5 @@
-// Real manifest.json files of the synthetic projects: one `dbt parse` per
-// generator version and size, into a private target path, cached in
+// Real manifest.json files of the generated projects: one `dbt parse` per
+// generator version, shape and size, into a private target path, cached in
 // .cache/bench/lsp/<generator key>/m<size>/. The language-server and lineage
 // benches and the lineage unit tests read them.
 import { execFile } from 'node:child_process';
@@ -8,19 +8,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { progress } from './log';
 import { benchDbt, cacheDir } from './paths';
-import { generatorKey, prepareProject, type BenchProject } from './projects';
+import { generatorKey, prepareProject, type BenchProject, type Shape } from './projects';
 
 const run = promisify(execFile);
 const PARSE_TIMEOUT_MS = 60 * 60_000;
 
 /** Where the manifest of a `size`-model project is (or will be) cached. */
-export function cachedManifestPath(size: number): string {
-  return join(cacheDir(), 'lsp', generatorKey(), `m${size}`, 'manifest.json');
+export function cachedManifestPath(size: number, shape: Shape = 'synthetic'): string {
+  return join(cacheDir(), 'lsp', generatorKey(shape), `m${size}`, 'manifest.json');
 }
 
 /** A real manifest.json of the project, parsed once and cached. */
 export async function manifestOf(project: BenchProject): Promise<string> {
-  const manifest = cachedManifestPath(project.size);
+  const manifest = cachedManifestPath(project.size, project.shape);
   if (existsSync(manifest)) return manifest;
   const dir = join(manifest, '..');
   mkdirSync(dir, { recursive: true });
