@@ -12,7 +12,7 @@
 // packages, docs, exposures, about 3 tests per model); the largest decides
 // issue 13's hover/definition target.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -22,35 +22,15 @@ import { hoverMarkdown } from '../src/server/hover';
 import { targetAt } from '../src/server/targets';
 import { progress } from './lib/log';
 import { startServer, type Server } from './lib/lspServer';
-import { argValue, benchDbt, cacheDir, intArg, sizesArg } from './lib/paths';
-import { generatorKey, prepareProject, type BenchProject, type Shape } from './lib/projects';
+import { manifestOf } from './lib/manifests';
+import { argValue, cacheDir, intArg, sizesArg } from './lib/paths';
+import { generatorKey, prepareProject, type Shape } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
 const run = promisify(execFile);
-const PARSE_TIMEOUT_MS = 60 * 60_000;
 const LSP_WAIT_MS = 120_000;
 const LATENCY_SAMPLES = 400;
 const WARMUP_SAMPLES = 40;
-
-/** A real manifest.json of the project, from one `dbt parse` into a private target path (cached by generator version and size). */
-async function manifestOf(project: BenchProject): Promise<string> {
-  const dir = join(cacheDir(), 'lsp', generatorKey(project.shape), `m${project.size}`);
-  const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest)) return manifest;
-  mkdirSync(dir, { recursive: true });
-  const target = join(dir, 'target');
-  progress(`dbt parse of the ${project.size}-model project (once; cached in ${dir})`);
-  const started = performance.now();
-  await run(benchDbt(), ['parse', '--project-dir', project.dir, '--profiles-dir', project.dir, '--target-path', target, '--log-path', join(dir, 'logs')], {
-    env: { ...process.env, ...project.env },
-    timeout: PARSE_TIMEOUT_MS,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  progress(`parsed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  renameSync(join(target, 'manifest.json'), manifest);
-  rmSync(target, { recursive: true, force: true });
-  return manifest;
-}
 
 function time(fn: () => unknown): number {
   const t = performance.now();

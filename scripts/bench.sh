@@ -16,7 +16,8 @@
 #   BENCH_LSP_REAL_SIZES=3000      real-shape manifests for the language server (issue 13's hover/definition target)
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
-#   BENCH_PARTS="dbt editor lsp events extension"   run only some parts
+#   BENCH_LINEAGE_SIZES=1000,3000 project sizes for the lineage open time
+#   BENCH_PARTS="dbt editor lsp events extension lineage"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,16 +25,16 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
-# The editor part drives code-server: set up its install too when it runs.
-case " $PARTS " in *" editor "*) bash scripts/setup.sh --e2e ;; *) bash scripts/setup.sh ;; esac
+# The editor part drives code-server, the lineage part Debian's Chromium: set up the e2e install when they run.
+case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *) bash scripts/setup.sh ;; esac
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -57,6 +58,7 @@ part dbt out/bench/dbt.main.js --sizes "${BENCH_DBT_SIZES:-100,1000,3000}" --sha
 part editor out/bench/editor.main.js --sizes "${BENCH_EDITOR_SIZES:-100,1000,3000}" --runs "$RUNS"
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --real-sizes "${BENCH_LSP_REAL_SIZES:-3000}" --runs "$RUNS"
+part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")
