@@ -14,17 +14,9 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import {
-  manifestChanged,
-  parseError,
-  parseRequested,
-  projectRemoved,
-  type ManifestChangedParams,
-  type ParseErrorParams,
-  type ParseRequestedParams,
-  type ProjectRemovedParams,
-} from '../dbt/lspProtocol';
+import { columnsSeen, manifestChanged, parseError, parseRequested, projectRemoved } from '../dbt/lspProtocol';
 import { Files, pathOfUri, uriOfPath } from './documents';
+import { guardNotification, guardRequest } from './guard';
 import { Handlers } from './handlers';
 import { findProjectRoot, ProjectRegistry, type Log, type Project } from './projects';
 import { DiagnosticsPublisher } from './publisher';
@@ -47,20 +39,8 @@ const handlers = new Handlers(registry, files, log);
 function openUris(project: Project): string[] {
   return files
     .openPaths()
-    .filter((p) => registry.projectOf(p) === project)
+    .filter((p) => registry.fileInfo(p)?.project === project)
     .map(uriOfPath);
-}
-
-/** Runs a handler; an unexpected failure is logged in one line and answered with null, never a crash. */
-function safe<P, R>(name: string, fn: (p: P) => Promise<R | null>): (p: P) => Promise<R | null> {
-  return async (p: P) => {
-    try {
-      return await fn(p);
-    } catch (err) {
-      log('error', `${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
-  };
 }
 
 function validRoot(root: unknown, what: string): root is string {
@@ -88,28 +68,36 @@ connection.onInitialized(() => {
   if (config.supported) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'dbtConductor' }).catch(() => undefined);
 });
 
-connection.onDidChangeConfiguration(() => {
-  config.clear();
-  for (const project of registry.all()) void publisher.refreshProject(project, openUris(project));
-});
+connection.onDidChangeConfiguration(
+  guardNotification(log, 'didChangeConfiguration', async () => {
+    config.clear();
+    for (const project of registry.all()) await publisher.refreshProject(project, openUris(project));
+  }),
+);
 
-connection.onHover(safe('hover', (p) => handlers.hover(p)));
-connection.onDefinition(safe('definition', (p) => handlers.definition(p)));
-connection.onCompletion(safe('completion', (p) => handlers.completion(p)));
-connection.onReferences(safe('references', (p) => handlers.references(p)));
+connection.onHover(guardRequest(log, 'hover', (p) => handlers.hover(p)));
+connection.onDefinition(guardRequest(log, 'definition', (p) => handlers.definition(p)));
+connection.onCompletion(guardRequest(log, 'completion', (p) => handlers.completion(p)));
+connection.onReferences(guardRequest(log, 'references', (p) => handlers.references(p)));
 
-connection.onNotification(manifestChanged, async (p: ManifestChangedParams) => {
-  if (!validRoot(p?.projectRoot, manifestChanged)) return;
-  if (typeof p.manifestPath !== 'string' || !isAbsolute(p.manifestPath)) {
-    log('warn', `${manifestChanged} ignored: manifestPath must be an absolute path, got ${JSON.stringify(p.manifestPath)}`);
-    return;
-  }
-  const project = await registry.add(p.projectRoot);
-  if (await registry.load(project, p.manifestPath, p.stale === true, 'client')) await publisher.refreshProject(project, openUris(project));
-});
+connection.onNotification(
+  manifestChanged,
+  guardNotification(log, manifestChanged.method, async (p) => {
+    if (!validRoot(p?.projectRoot, manifestChanged.method)) return;
+    if (typeof p.manifestPath !== 'string' || !isAbsolute(p.manifestPath)) {
+      log('warn', `${manifestChanged.method} ignored: manifestPath must be an absolute path, got ${JSON.stringify(p.manifestPath)}`);
+      return;
+    }
+    const project = await registry.add(p.projectRoot);
+    if (!(await registry.load(project, p.manifestPath, p.stale === true, 'client'))) return;
+    await publisher.refreshProject(project, openUris(project));
+  }),
+);
 
-connection.onNotification(parseError, async (p: ParseErrorParams) => {
-  if (!validRoot(p?.projectRoot, parseError)) return;
+connection.onNotification(
+  parseError,
+  guardNotification(log, parseError.method, async (p) => {
+  if (!validRoot(p?.projectRoot, parseError.method)) return;
   const project = await registry.add(p.projectRoot);
   const e = p.error;
   project.parseError =
@@ -117,38 +105,52 @@ connection.onNotification(parseError, async (p: ParseErrorParams) => {
       ? { file: typeof e.file === 'string' ? e.file : null, line: typeof e.line === 'number' ? e.line : null, message: e.message }
       : null;
   await publisher.refreshProject(project, openUris(project));
-});
+  }),
+);
 
-connection.onNotification(projectRemoved, (p: ProjectRemovedParams) => {
-  if (!validRoot(p?.projectRoot, projectRemoved)) return;
+connection.onNotification(
+  columnsSeen,
+  guardNotification(log, columnsSeen.method, (p) => {
+    if (!validRoot(p?.projectRoot, columnsSeen.method) || typeof p.uniqueId !== 'string' || !Array.isArray(p.columns)) return;
+    registry.rememberColumns(p.projectRoot, p.uniqueId, p.columns.filter((c): c is string => typeof c === 'string'));
+  }),
+);
+
+connection.onNotification(
+  projectRemoved,
+  guardNotification(log, projectRemoved.method, (p) => {
+  if (!validRoot(p?.projectRoot, projectRemoved.method)) return;
   const project = registry.get(p.projectRoot);
   if (!project) return;
   const uris = openUris(project);
   registry.remove(p.projectRoot);
   publisher.clearProject(p.projectRoot, uris);
   log('info', `project ${p.projectRoot} removed`);
-});
+  }),
+);
 
 // ---- re-parse requests, debounced per project ----
 
 const pendingParse = new Map<string, { files: Set<string>; timer: NodeJS.Timeout }>();
 
 function requestParse(path: string): void {
-  const project = registry.projectOf(path);
-  if (!project || !registry.isSourceFile(project, path)) return;
+  for (const project of registry.projectsReading(path)) requestProjectParse(project, path);
+}
+
+function requestProjectParse(project: Project, path: string): void {
   const pending = pendingParse.get(project.root);
   if (pending) clearTimeout(pending.timer);
   const changed = pending?.files ?? new Set<string>();
   changed.add(path);
   const timer = setTimeout(() => {
     pendingParse.delete(project.root);
-    const params: ParseRequestedParams = { projectRoot: project.root, files: [...changed] };
-    void connection.sendNotification(parseRequested, params);
+    void connection.sendNotification(parseRequested, { projectRoot: project.root, files: [...changed] }).catch((err: unknown) => log('warn', `${parseRequested.method} not sent: ${String(err)}`));
   }, PARSE_DEBOUNCE_MS);
   pendingParse.set(project.root, { files: changed, timer });
 }
 
-connection.onDidChangeWatchedFiles((params) => {
+connection.onDidChangeWatchedFiles(
+  guardNotification(log, 'didChangeWatchedFiles', (params) => {
   for (const change of params.changes) {
     const path = pathOfUri(change.uri);
     if (!path) continue;
@@ -159,7 +161,8 @@ connection.onDidChangeWatchedFiles((params) => {
     }
     requestParse(path);
   }
-});
+  }),
+);
 
 // ---- documents ----
 
@@ -185,11 +188,13 @@ async function discoverProject(path: string): Promise<void> {
 
 const checkTimers = new Map<string, NodeJS.Timeout>();
 
-documents.onDidOpen(async (e) => {
-  const path = pathOfUri(e.document.uri);
-  if (path) await discoverProject(path).catch((err: unknown) => log('warn', `project discovery for ${path} failed: ${String(err)}`));
-  await publisher.refreshDocument(e.document.uri);
-});
+documents.onDidOpen(
+  guardNotification(log, 'didOpen', async (e) => {
+    const path = pathOfUri(e.document.uri);
+    if (path) await discoverProject(path).catch((err: unknown) => log('warn', `project discovery for ${path} failed: ${String(err)}`));
+    await publisher.refreshDocument(e.document.uri);
+  }),
+);
 
 documents.onDidChangeContent((e) => {
   const uri = e.document.uri;
@@ -198,7 +203,7 @@ documents.onDidChangeContent((e) => {
     uri,
     setTimeout(() => {
       checkTimers.delete(uri);
-      void publisher.refreshDocument(uri);
+      void guardNotification(log, 'check', () => publisher.refreshDocument(uri))(undefined);
     }, CHECK_DEBOUNCE_MS),
   );
 });

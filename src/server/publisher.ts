@@ -15,10 +15,13 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
 };
 
-function diagnostic(doc: FileText, start: number, end: number, severity: Severity, code: string, message: string): Diagnostic {
-  return { range: { start: doc.positionAt(start), end: doc.positionAt(end) }, severity: SEVERITY[severity], code, source: diagnosticSource, message };
+function diagnostic(doc: FileText, start: number, end: number, severity: Severity, code: string, message: string, data?: unknown): Diagnostic {
+  const d: Diagnostic = { range: { start: doc.positionAt(start), end: doc.positionAt(end) }, severity: SEVERITY[severity], code, source: diagnosticSource, message };
+  if (data !== undefined) d.data = data;
+  return d;
 }
 
 export class DiagnosticsPublisher {
@@ -42,13 +45,14 @@ export class DiagnosticsPublisher {
     const info = path ? this.registry.fileInfo(path) : undefined;
     const doc = path ? this.files.open(path) : undefined;
     let diags: Diagnostic[] = [];
-    if (path && info && doc && info.project.index && info.packageName === (info.project.index.projectName ?? info.project.name)) {
+    // Files of the project and of its installed packages; each ref resolves from the file's own package, as dbt does.
+    if (path && info && doc && info.project.index && info.packageName !== null && info.project.index.packages.has(info.packageName)) {
       const version = doc.version;
       const settings = await this.config.get(info.project.root);
       const current = this.files.open(path);
       if (!current || current.version !== version || !info.project.index) return; // a newer edit will refresh again
       diags = checkText(info.project.index, current.getText(), info, settings, info.project.stale).map((f) =>
-        diagnostic(current, f.start, f.end, f.severity, f.code, f.message),
+        diagnostic(current, f.start, f.end, f.severity, f.code, f.message, f.data),
       );
     }
     if (diags.length > 0) this.textDiagnostics.set(uri, diags);
