@@ -192,7 +192,7 @@ documents.onDidOpen(
   guardNotification(log, 'didOpen', async (e) => {
     const path = pathOfUri(e.document.uri);
     if (path) await discoverProject(path).catch((err: unknown) => log('warn', `project discovery for ${path} failed: ${String(err)}`));
-    await publisher.refreshDocument(e.document.uri);
+    await publisher.refreshDocument(e.document.uri, true);
   }),
 );
 

@@ -39,8 +39,12 @@ export class DiagnosticsPublisher {
     private readonly config: ChecksConfig,
   ) {}
 
-  /** Recomputes the text checks of one open document and publishes its diagnostics. */
-  async refreshDocument(uri: string): Promise<void> {
+  /**
+   * Recomputes the text checks of one open document and publishes its
+   * diagnostics; `announce` (a newly opened document) publishes even an
+   * empty list, so the client knows the file was checked.
+   */
+  async refreshDocument(uri: string, announce = false): Promise<void> {
     const path = pathOfUri(uri);
     const info = path ? this.registry.fileInfo(path) : undefined;
     const doc = path ? this.files.open(path) : undefined;
@@ -57,7 +61,7 @@ export class DiagnosticsPublisher {
     }
     if (diags.length > 0) this.textDiagnostics.set(uri, diags);
     else this.textDiagnostics.delete(uri);
-    this.publish(uri);
+    this.publish(uri, announce);
   }
 
   /** The document was closed: its text checks go, project checks on it stay. */
@@ -125,10 +129,10 @@ export class DiagnosticsPublisher {
     this.publish(uri);
   }
 
-  private publish(uri: string): void {
+  private publish(uri: string, always = false): void {
     const diags = [...(this.textDiagnostics.get(uri) ?? [])];
     for (const perProject of this.projectDiagnostics.values()) diags.push(...(perProject.get(uri) ?? []));
-    if (diags.length === 0 && !this.published.has(uri)) return;
+    if (diags.length === 0 && !this.published.has(uri) && !always) return;
     if (diags.length === 0) this.published.delete(uri);
     else this.published.add(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: diags });
