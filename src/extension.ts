@@ -14,7 +14,9 @@ import { registerCommands, commonOptions } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
+import { JinjaSqlLanguage } from './editor/jinjaSql';
 import { DbtLanguageClient } from './editor/languageClient';
+import { registerLanguageCommands } from './editor/languageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -164,6 +166,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
+  subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)));
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
   return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, ready };
 }
