@@ -9,12 +9,22 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-/** A request handler that answers null (and logs) instead of failing. */
-export function guardRequest<P, R>(log: Log, name: string, fn: (params: P) => R | Promise<R>): (params: P) => Promise<R | null> {
+/**
+ * A request handler that answers null (and logs) instead of failing.
+ * Errors of the `rethrow` class are answers meant for the user (e.g. why a
+ * rename is refused): they are passed on as the request's error, not logged.
+ */
+export function guardRequest<P, R>(
+  log: Log,
+  name: string,
+  fn: (params: P) => R | Promise<R>,
+  options: { rethrow?: abstract new (...args: never[]) => Error } = {},
+): (params: P) => Promise<R | null> {
   return async (params: P) => {
     try {
       return await fn(params);
     } catch (err) {
+      if (options.rethrow && err instanceof options.rethrow) throw err;
       log('error', `${name} failed: ${describe(err)}`);
       return null;
     }

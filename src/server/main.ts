@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
+  CodeActionKind,
   createConnection,
+  ResponseError,
   DidChangeConfigurationNotification,
   FileChangeType,
   ProposedFeatures,
@@ -17,10 +19,12 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { columnsSeen, manifestChanged, parseError, parseRequested, projectRemoved } from '../dbt/lspProtocol';
 import { Files, pathOfUri, uriOfPath } from './documents';
 import { guardNotification, guardRequest } from './guard';
+import { EditHandlers } from './editHandlers';
 import { Handlers } from './handlers';
 import { findProjectRoot, ProjectRegistry, type Log, type Project } from './projects';
 import { DiagnosticsPublisher } from './publisher';
 import { ChecksConfig } from './settings';
+import { SymbolHandlers } from './symbolHandlers';
 
 /** Quiet time after the last save before asking for a re-parse. */
 const PARSE_DEBOUNCE_MS = 400;
@@ -35,6 +39,8 @@ const files = new Files(documents);
 const config = new ChecksConfig(connection);
 const publisher = new DiagnosticsPublisher(connection, registry, files, config);
 const handlers = new Handlers(registry, files, log);
+const edits = new EditHandlers(registry, files);
+const symbols = new SymbolHandlers(registry, files);
 
 function openUris(project: Project): string[] {
   return files
@@ -58,6 +64,11 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       completionProvider: { triggerCharacters: ["'", '"', '.'] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      foldingRangeProvider: true,
     },
     serverInfo: { name: 'dbt Conductor language server' },
   };
@@ -79,6 +90,13 @@ connection.onHover(guardRequest(log, 'hover', (p) => handlers.hover(p)));
 connection.onDefinition(guardRequest(log, 'definition', (p) => handlers.definition(p)));
 connection.onCompletion(guardRequest(log, 'completion', (p) => handlers.completion(p)));
 connection.onReferences(guardRequest(log, 'references', (p) => handlers.references(p)));
+connection.onCodeAction(guardRequest(log, 'codeAction', (p) => edits.codeActions(p)));
+connection.onDocumentSymbol(guardRequest(log, 'documentSymbol', (p) => symbols.documentSymbols(p)));
+connection.onWorkspaceSymbol(guardRequest(log, 'workspaceSymbol', (p) => symbols.workspaceSymbols(p)));
+connection.onFoldingRanges(guardRequest(log, 'foldingRange', (p) => symbols.foldingRanges(p)));
+// Rename answers its refusals (a package's model, a versioned one...) as errors the editor shows.
+connection.onPrepareRename(guardRequest(log, 'prepareRename', (p) => edits.prepareRename(p), { rethrow: ResponseError }));
+connection.onRenameRequest(guardRequest(log, 'rename', (p) => edits.rename(p), { rethrow: ResponseError }));
 
 connection.onNotification(
   manifestChanged,
