@@ -89,6 +89,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
       nodeTree.refresh();
       testTree.refresh();
     }),
+    runnerHost.onDidFinish((entry) => {
+      compiled.refreshFrom(entry);
+      lsp.notifyShowColumns(entry);
+    }),
     manifests.onDidChange(() => {
       codeLens.refresh();
       testTree.refresh(true);

@@ -14,6 +14,7 @@
 //   once a project is found: void lsp.start();
 import * as vscode from 'vscode';
 import type { ClientNotification, ClientNotificationParams, ManifestChangedParams, ParseErrorInfo, ParseErrorParams, ParseRequestedParams } from '../dbt/lspProtocol';
+import type { InvocationEntry } from '../dbt/treeModel';
 import { loadLspClient } from './lazyParts';
 import type { LspConnection } from './lspClientPart';
 
@@ -70,6 +71,13 @@ export class DbtLanguageClient implements vscode.Disposable {
     if (error) this.parseErrors.set(projectRoot, params);
     else this.parseErrors.delete(projectRoot);
     this.send('parseError', params);
+  }
+
+  /** The columns of each node a `dbt show` returned (for the "add to schema YAML" quick fix). */
+  notifyShowColumns(entry: InvocationEntry): void {
+    const output = entry.result?.output;
+    if (output?.kind !== 'show') return;
+    for (const t of output.tables) if (t.uniqueId && t.columns.length > 0) this.notifyColumns(entry.projectRoot, t.uniqueId, t.columns);
   }
 
   /** `dbt show` of a node returned these columns. */
