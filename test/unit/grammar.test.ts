@@ -8,54 +8,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import * as oniguruma from 'vscode-oniguruma';
-import * as textmate from 'vscode-textmate';
+import type { IGrammar } from 'vscode-textmate';
 import { fixtureText, repoRoot } from './server-fixture';
+import { loadJinjaSqlGrammar, scopesOf, tokenizeLines, type Token } from './textmate';
 
-interface Token {
-  text: string;
-  scopes: string[];
-}
-
-let grammar: textmate.IGrammar;
-
-async function loadGrammar(): Promise<textmate.IGrammar> {
-  const wasm = readFileSync(join(repoRoot, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
-  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
-  const files: Record<string, string> = {
-    'source.sql.jinja': join(repoRoot, 'languages', 'jinja-sql.tmLanguage.json'),
-    'source.sql': join(repoRoot, 'node_modules', 'tm-grammars', 'grammars', 'sql.json'),
-  };
-  const registry = new textmate.Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (p) => new oniguruma.OnigScanner(p), createOnigString: (s) => new oniguruma.OnigString(s) }),
-    loadGrammar: async (scope) => {
-      const file = files[scope];
-      return file ? textmate.parseRawGrammar(readFileSync(file, 'utf8'), file) : null;
-    },
-  });
-  const g = await registry.loadGrammar('source.sql.jinja');
-  if (!g) throw new Error('the jinja-sql grammar did not load');
-  return g;
-}
-
-function tokenize(text: string): Token[][] {
-  let state = textmate.INITIAL;
-  return text.split('\n').map((line) => {
-    const r = grammar.tokenizeLine(line, state);
-    state = r.ruleStack;
-    return r.tokens.map((t) => ({ text: line.slice(t.startIndex, t.endIndex), scopes: t.scopes }));
-  });
-}
-
-/** The scopes of the first token whose text is `text` (trimmed), on any line. */
-function scopesOf(lines: Token[][], text: string): string[] {
-  for (const line of lines) for (const t of line) if (t.text.trim() === text) return t.scopes;
-  throw new Error(`no token "${text}" in ${JSON.stringify(lines.map((l) => l.map((t) => t.text)))}`);
-}
+let grammar: IGrammar;
+const tokenize = (text: string): Token[][] => tokenizeLines(grammar, text);
 
 void describe('jinja-sql grammar', () => {
   before(async () => {
-    grammar = await loadGrammar();
+    grammar = await loadJinjaSqlGrammar(repoRoot, join(repoRoot, 'node_modules', 'tm-grammars', 'grammars', 'sql.json'));
   });
 
   void it('a model with ref(), config() and {% if %}: Jinja scoped as Jinja, SQL as SQL', () => {
