@@ -3,6 +3,7 @@
 // Pure; uses the `yaml` package's node ranges, and tolerates half-typed YAML
 // (the parser recovers and still gives ranges for what it could read).
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { TextMemo } from './textMemo';
 
 export type YamlEntityKind =
   | 'model'
@@ -68,8 +69,14 @@ function items(node: unknown): YamlNode[] {
   return isSeq(node) ? (node.items as YamlNode[]) : [];
 }
 
-/** Every named entry of a schema YAML text, parents before children. */
+const parsed = new TextMemo<YamlEntity[]>();
+
+/** Every named entry of a schema YAML text, parents before children. The result is shared (memoized): do not change it. */
 export function yamlEntities(text: string): YamlEntity[] {
+  return parsed.get(text, parseEntities);
+}
+
+function parseEntities(text: string): YamlEntity[] {
   const out: YamlEntity[] = [];
   let doc;
   try {

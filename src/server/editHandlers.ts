@@ -1,8 +1,8 @@
 // Code actions and rename: replace an unknown ref/source with a suggestion,
 // add a model missing from schema YAML (with its columns from the manifest,
 // else from the last `dbt show`), add `description: ""` stubs, and rename a
-// model (its file, every ref, its YAML entries) as one workspace edit that
-// VS Code previews before applying.
+// model (its file, every ref, its YAML entries) as one workspace edit, which
+// VS Code's rename box can preview (Shift+Enter) before applying.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -163,7 +163,7 @@ export class EditHandlers {
     return t && { range: t.range, placeholder: t.entry.name };
   }
 
-  /** Every ref to the model, its YAML entry, then the file rename; previewed (needsConfirmation). */
+  /** Every ref to the model, its YAML entry, then the file rename, as one workspace edit (Shift+Enter in the rename box previews it). */
   async rename(params: RenameParams): Promise<WorkspaceEdit | null> {
     const t = await this.renameTarget(params);
     if (!t) return null;
@@ -209,7 +209,8 @@ export class EditHandlers {
     }
     return {
       documentChanges,
-      changeAnnotations: { renameModel: { label: `Rename model ${entry.name} to ${newName}`, description: 'the file, every ref and the YAML entries', needsConfirmation: true } },
+      // Not needsConfirmation: VS Code's preview starts such edits unchecked. Shift+Enter in the rename box previews it all.
+      changeAnnotations: { renameModel: { label: `Rename model ${entry.name} to ${newName}`, description: 'the file, every ref and the YAML entries', needsConfirmation: false } },
     };
   }
 }
