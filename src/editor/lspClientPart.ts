@@ -18,6 +18,7 @@ import {
   type NotificationType,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { RestartBudget } from '../dbt/restartBudget';
 import { clientNotifications, parseRequested, type ClientNotification, type ClientNotificationParams, type ParseRequestedParams } from '../dbt/lspProtocol';
 
 /** Files whose change on disk may change the manifest (the server filters out target/ and packages). */
@@ -40,32 +41,22 @@ export interface LspConnection {
   dispose(timeoutMs: number): Promise<void>;
 }
 
-/** Restarts allowed within RESTART_WINDOW_MS before giving up (a server that dies at once would loop). */
-const MAX_RESTARTS = 4;
-const RESTART_WINDOW_MS = 3 * 60_000;
-
 /**
- * Restarts a server that stopped, and tells the user once per session; after
- * MAX_RESTARTS within RESTART_WINDOW_MS it stops trying and says how to
- * restart by hand. Connection errors are logged by the client and let pass.
+ * Restarts a server that stopped, telling the user once per session; past
+ * the RestartBudget it stops trying and says how to restart by hand.
+ * Connection errors are logged by the client and let pass.
  */
-export function restartingErrorHandler(tell: (message: string, restartAvailable: boolean) => void, now: () => number = Date.now): ErrorHandler {
-  const restarts: number[] = [];
-  let told = false;
+function restartingErrorHandler(tell: (message: string, offerRestart: boolean) => void): ErrorHandler {
+  const budget = new RestartBudget();
   return {
     error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
     closed: (): CloseHandlerResult => {
-      const t = now();
-      while (restarts.length > 0 && t - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length >= MAX_RESTARTS) {
-        tell(`The dbt language server stopped ${MAX_RESTARTS + 1} times in ${RESTART_WINDOW_MS / 60_000} minutes and is not restarted again. See its log in the output, then run "dbt: Restart Language Server".`, true);
+      const decision = budget.onStopped(Date.now());
+      if (decision === 'give-up') {
+        tell(`The dbt language server stopped ${budget.max + 1} times in ${budget.windowMs / 60_000} minutes and is not restarted again. See its log in the output, then run "dbt: Restart Language Server".`, true);
         return { action: CloseAction.DoNotRestart, handled: true };
       }
-      restarts.push(t);
-      if (!told) {
-        told = true;
-        tell('The dbt language server stopped unexpectedly and was restarted. Its log is in the dbt output.', false);
-      }
+      if (decision === 'restart-and-tell') tell('The dbt language server stopped unexpectedly and was restarted. Its log is in the dbt output.', false);
       return { action: CloseAction.Restart, handled: true };
     },
   };
