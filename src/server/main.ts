@@ -115,14 +115,14 @@ connection.onNotification(
 connection.onNotification(
   parseError,
   guardNotification(log, parseError.method, async (p) => {
-  if (!validRoot(p?.projectRoot, parseError.method)) return;
-  const project = await registry.add(p.projectRoot);
-  const e = p.error;
-  project.parseError =
-    e && typeof e.message === 'string'
-      ? { file: typeof e.file === 'string' ? e.file : null, line: typeof e.line === 'number' ? e.line : null, message: e.message }
-      : null;
-  await publisher.refreshProject(project, openUris(project));
+    if (!validRoot(p?.projectRoot, parseError.method)) return;
+    const project = await registry.add(p.projectRoot);
+    const e = p.error;
+    project.parseError =
+      e && typeof e.message === 'string'
+        ? { file: typeof e.file === 'string' ? e.file : null, line: typeof e.line === 'number' ? e.line : null, message: e.message }
+        : null;
+    await publisher.refreshProject(project, openUris(project));
   }),
 );
 
@@ -137,13 +137,13 @@ connection.onNotification(
 connection.onNotification(
   projectRemoved,
   guardNotification(log, projectRemoved.method, (p) => {
-  if (!validRoot(p?.projectRoot, projectRemoved.method)) return;
-  const project = registry.get(p.projectRoot);
-  if (!project) return;
-  const uris = openUris(project);
-  registry.remove(p.projectRoot);
-  publisher.clearProject(p.projectRoot, uris);
-  log('info', `project ${p.projectRoot} removed`);
+    if (!validRoot(p?.projectRoot, projectRemoved.method)) return;
+    const project = registry.get(p.projectRoot);
+    if (!project) return;
+    const uris = openUris(project);
+    registry.remove(p.projectRoot);
+    publisher.clearProject(p.projectRoot, uris);
+    log('info', `project ${p.projectRoot} removed`);
   }),
 );
 
@@ -169,16 +169,16 @@ function requestProjectParse(project: Project, path: string): void {
 
 connection.onDidChangeWatchedFiles(
   guardNotification(log, 'didChangeWatchedFiles', (params) => {
-  for (const change of params.changes) {
-    const path = pathOfUri(change.uri);
-    if (!path) continue;
-    files.forget(path);
-    if (change.type === FileChangeType.Deleted && registry.projectOf(path)) {
-      publisher.clearFile(change.uri);
-      log('info', `${path} was deleted; its diagnostics are cleared until the project is parsed again`);
+    for (const change of params.changes) {
+      const path = pathOfUri(change.uri);
+      if (!path) continue;
+      files.forget(path);
+      if (change.type === FileChangeType.Deleted && registry.projectOf(path)) {
+        publisher.clearFile(change.uri);
+        log('info', `${path} was deleted; its diagnostics are cleared until the project is parsed again`);
+      }
+      requestParse(path);
     }
-    requestParse(path);
-  }
   }),
 );
 
