@@ -40,7 +40,8 @@ export function languageSteps(wb: Workbench, page: Page): LanguageStep[] {
         const fix = page.locator('.action-widget .monaco-list-row', { hasText: "Replace with 'stg_orders'" }).first();
         await fix.waitFor({ timeout: 30_000 });
         await wb.screenshot('language-1-quick-fix');
-        await fix.click();
+        // The fix is the focused row ("Enter to Apply"); a click can land while the menu still animates.
+        await page.keyboard.press('Enter');
         await poll('the ref to be fixed', async () => (await wb.editorText()).includes("ref('stg_orders') }}") && !(await wb.editorText()).includes('stg_ordrs'), 30_000);
 
         await wb.runCommand('Explorer: Focus on Outline View');
