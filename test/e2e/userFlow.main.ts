@@ -170,7 +170,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await poll('the unknown ref in the Problems panel', async () => (await wb.problems()).some((r) => /no_such_model/.test(r)), 60_000);
         },
       },
-      ...languageSteps(wb, page),
+      ...languageSteps(wb, page, ws.dir),
       {
         name: 'cancel a long run from the notification; the next run works',
         async run() {

@@ -88,7 +88,7 @@ void describe('language server over LSP (real dbt manifest)', () => {
     assert.match(readFileSync(p('models/docs.md'), 'utf8').split('\n')[doc.range.start.line], /docs order_status/);
   });
 
-  void it("completion inside ref(' and source('raw', '", async () => {
+  void it("completion inside ref(' (filtered by the typed prefix) and source('raw', '", async () => {
     const path = p('models/marts/typing.sql');
     const text = "select * from {{ ref('stg_\n{{ source('raw', '";
     await client.open(path, text);
@@ -97,7 +97,9 @@ void describe('language server over LSP (real dbt manifest)', () => {
       position: { line: 0, character: text.indexOf('\n') },
     });
     const labels = refs.items.map((i) => i.label);
-    assert.ok(labels.includes('stg_orders') && labels.includes('customer_tiers') && labels.includes('raw_orders'));
+    // Filtered by what is typed: the staging models, not the others.
+    assert.ok(labels.includes('stg_orders') && labels.includes('stg_payments'));
+    assert.ok(!labels.includes('customer_tiers') && !labels.includes('raw_orders'));
     assert.equal(refs.items[0].textEdit.range.start.character, text.indexOf('stg_'), 'replaces the typed prefix');
     const tables = await client.connection.sendRequest<{ items: { label: string }[] }>('textDocument/completion', {
       textDocument: { uri: uri(path) },
