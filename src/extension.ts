@@ -19,6 +19,8 @@ import type { DocsSite } from './editor/docsSite';
 import { DbtLanguageClient } from './editor/languageClient';
 import type { LineageViews } from './editor/lineage';
 import { setUpLineageAndDocs } from './editor/lineageCommands';
+import { JinjaSqlLanguage } from './editor/jinjaSql';
+import { registerLanguageCommands } from './editor/languageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -93,6 +95,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     runnerHost.onDidChange(() => {
       nodeTree.refresh();
       testTree.refresh();
+    }),
+    runnerHost.onDidFinish((entry) => {
+      compiled.refreshFrom(entry);
+      lsp.notifyShowColumns(entry);
     }),
     manifests.onDidChange(() => {
       codeLens.refresh();
@@ -171,6 +177,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
+  subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)));
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
 
   const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });

@@ -21,21 +21,25 @@ export function cachedManifestPath(size: number, shape: Shape = 'synthetic'): st
 /** A real manifest.json of the project, parsed once and cached. */
 export async function manifestOf(project: BenchProject): Promise<string> {
   const manifest = cachedManifestPath(project.size, project.shape);
-  if (existsSync(manifest)) return manifest;
-  const dir = join(manifest, '..');
-  mkdirSync(dir, { recursive: true });
-  const target = join(dir, 'target');
-  progress(`dbt parse of the ${project.size}-model project (once; cached in ${dir})`);
+  if (!existsSync(manifest)) await parseInto(project.dir, manifest, project.env);
+  return manifest;
+}
+
+/** `dbt parse` of the project in `dir` into a private target path; its manifest.json is moved to `manifest`. */
+export async function parseInto(dir: string, manifest: string, env: Record<string, string>): Promise<void> {
+  const base = join(manifest, '..');
+  mkdirSync(base, { recursive: true });
+  const target = join(base, 'target');
+  progress(`dbt parse of ${dir} (once; cached in ${base})`);
   const started = performance.now();
-  await run(benchDbt(), ['parse', '--project-dir', project.dir, '--profiles-dir', project.dir, '--target-path', target, '--log-path', join(dir, 'logs')], {
-    env: { ...process.env, ...project.env },
+  await run(benchDbt(), ['parse', '--project-dir', dir, '--profiles-dir', dir, '--target-path', target, '--log-path', join(base, 'logs')], {
+    env: { ...process.env, ...env },
     timeout: PARSE_TIMEOUT_MS,
     maxBuffer: 256 * 1024 * 1024,
   });
   progress(`parsed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   renameSync(join(target, 'manifest.json'), manifest);
   rmSync(target, { recursive: true, force: true });
-  return manifest;
 }
 
 /** The cached manifest of a generated `size`-model project, generating and parsing it first when needed. */

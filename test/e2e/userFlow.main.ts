@@ -23,6 +23,7 @@ import { runCommand, type ProcessInfo } from './lib/processes';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
+import { languageSteps } from './languageSteps';
 
 const FIXTURE = join(repoRoot(), 'test/fixtures/jaffle');
 // Bounds for dbt work seen through the UI (2 cores, other jobs running).
@@ -170,6 +171,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await poll('the unknown ref in the Problems panel', async () => (await wb.problems()).some((r) => /no_such_model/.test(r)), 60_000);
         },
       },
+      ...languageSteps(wb, page, ws.dir),
       {
         name: 'cancel a long run from the notification; the next run works',
         async run() {
