@@ -11,7 +11,8 @@
 #   BENCH_LSP_SIZES=1000,5000,10000
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
-#   BENCH_PARTS="dbt lsp events extension"   run only some parts
+#   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
+#   BENCH_PARTS="dbt lsp events extension restore"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt lsp events extension"}
+PARTS=${BENCH_PARTS:-"dbt lsp events extension restore"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -27,7 +28,7 @@ bash scripts/setup.sh
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/restore.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -49,6 +50,7 @@ part extension out/bench/extension.main.js --runs 20
 part dbt out/bench/dbt.main.js --sizes "${BENCH_DBT_SIZES:-100,1000,3000}" --runs "$RUNS"
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --runs "$RUNS"
+part restore out/bench/restore.main.js --sizes "${BENCH_RESTORE_SIZES:-1000,3000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")
