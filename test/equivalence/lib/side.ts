@@ -45,6 +45,7 @@ function makeRunner(kind: SideKind, workDir: string, projectDir: string, db: Sid
     backend: kind === 'warm' ? 'worker' : 'cli',
     env: sideEnv(projectDir, db),
     cancelGraceMs: 60_000,
+    startTimeoutMs: 300_000, // bounds, not speed checks: importing dbt on a loaded 2-core machine is slow
   });
 }
 
