@@ -1092,6 +1092,7 @@ class Worker:
 
     def handle_parse(self, inv_id, args, force):
         """Parse only when needed; answer with the parse summary either way."""
+        self.process_state.fresh_environment()  # .env as a new process would read it, before the staleness check
         if force or self.is_stale(self.current_key(args)[1]):
             self.handle_invoke(inv_id, ["parse"] + args, {}, False, True)
             return

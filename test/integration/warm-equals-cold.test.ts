@@ -146,5 +146,21 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       assert.equal(edited.parsed, true, 'the edit made the manifest stale');
       assert.deepEqual(await duckdbQuery(python, p.dbPath, count), [[3]]);
     });
+
+    // dbt 1.12 loads .env without overriding what is set: a warm process used to keep the first value
+    // forever. dbt 1.8 does not read .env at all.
+    if (label === '1.12') {
+      void it('an edited .env value read by env_var() is seen, as a new process sees it', T, async () => {
+        const orders = 'select count(*) from main.stg_orders';
+        const seeded = await warm.invoke({ args: ['build', '--select', '+stg_orders', '--exclude', 'test_type:unit'] });
+        assert.equal(seeded.exitCode, 0, JSON.stringify(seeded.nodes.filter((n) => n.status !== 'success' && n.status !== 'pass')));
+        assert.deepEqual(await duckdbQuery(python, p.dbPath, orders), [[8]]);
+        writeFileSync(join(p.root, '.env'), 'SHOP_MIN_CENTS=2000\n');
+        const edited = await warm.invoke({ args: ['run', '--select', 'stg_orders'] });
+        assert.equal(edited.exitCode, 0);
+        assert.equal(edited.parsed, true);
+        assert.deepEqual(await duckdbQuery(python, p.dbPath, orders), [[4]]);
+      });
+    }
   });
 }
