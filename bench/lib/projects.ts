@@ -87,9 +87,8 @@ export async function prepareProject(size: number, log: (msg: string) => void): 
     renameSync(partial, dir);
     writeFileSync(join(dir, STAMP), `${new Date().toISOString()}\n`);
   }
-  const dbDir = join(tmpdir(), `dbt-conductor-bench-${key}-m${size}`);
-  rmSync(dbDir, { recursive: true, force: true });
-  mkdirSync(dbDir, { recursive: true });
+  // A fresh folder per run: two benches on one machine (two worktrees) must not share, or delete, a database.
+  const dbDir = mkdtempSync(join(tmpdir(), `dbt-conductor-bench-${key}-m${size}-`));
   const dbPath = join(dbDir, 'bench.duckdb');
   return {
     size,
