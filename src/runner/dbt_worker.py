@@ -1114,6 +1114,8 @@ class Worker:
             self.process_state.fresh_environment()
             if command in NO_MANIFEST_COMMANDS or not command:
                 key = self.current_key(args)[1] if command == "parse" else None
+                if command == "parse" and force_parse:
+                    self.manifest = None  # forced: the files may have changed unseen (see parse_when_stale)
                 res = self.run_dbt(inv_id, args, kwargs, verbose, None)
                 parsed = command in ("parse", "retry")
                 if command == "parse" and res.success and res.result is not None:
