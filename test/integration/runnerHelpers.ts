@@ -46,6 +46,7 @@ export function makeRunner(p: TempProject, extra: Partial<RunnerOptions> = {}): 
     backend: 'worker',
     env: p.env,
     cancelGraceMs: 20_000,
+    startTimeoutMs: 300_000, // a bound, not a speed check: importing dbt on a loaded 2-core machine can take minutes
     ...extra,
   });
 }
