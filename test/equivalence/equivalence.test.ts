@@ -5,7 +5,8 @@
 // shortest sequence found that shows it.
 //
 //   EQUIV_CASES (20)  EQUIV_STEPS (6 commands per case)  EQUIV_SEED (first case's seed)
-//   EQUIV_PROJECTS (shop,jaffle)  EQUIV_SHRINK_TRIES (12)
+//   EQUIV_PROJECTS (shop,jaffle)  EQUIV_SHRINK_TRIES (12)  EQUIV_VERBOSE (print each step)
+//   EQUIV_SUMMARY (file name under out/results, default equivalence-summary.json)
 // Case i uses seed EQUIV_SEED + i; the seed picks the project and the steps,
 // so `EQUIV_SEED=<seed> EQUIV_CASES=1` replays one case exactly.
 import assert from 'node:assert/strict';
@@ -44,13 +45,18 @@ const templateOf = (project: ProjectSpec): Promise<Template> => {
 const summary = { cases: 0, steps: 0, commands: 0, differences: 0, failedSeeds: [] as number[], byProject: {} as Record<string, number>, seconds: 0 };
 const started = performance.now();
 
+/** out/results/equivalence-summary.json, rewritten after every case so a long run that is stopped still tells how far it got. */
+function writeSummary(): void {
+  summary.seconds = Math.round((performance.now() - started) / 1000);
+  const dir = join(repoRoot(), 'out', 'results');
+  mkdirSync(dir, { recursive: true });
+  const record = { date: new Date().toISOString(), target: target.name, firstSeed: SEED, casesPlanned: CASES, commandsPerCase: COMMANDS, ...summary };
+  writeFileSync(join(dir, process.env.EQUIV_SUMMARY ?? 'equivalence-summary.json'), `${JSON.stringify(record, null, 2)}\n`);
+}
+
 void describe(`warm equals cold: ${CASES} seeded sequences of ${COMMANDS} commands (${target.name})`, () => {
   after(async () => {
-    summary.seconds = Math.round((performance.now() - started) / 1000);
-    const dir = join(repoRoot(), 'out', 'results');
-    mkdirSync(dir, { recursive: true });
-    const record = { date: new Date().toISOString(), target: target.name, firstSeed: SEED, commandsPerCase: COMMANDS, ...summary };
-    writeFileSync(join(dir, 'equivalence-summary.json'), `${JSON.stringify(record, null, 2)}\n`);
+    writeSummary();
     await target.dispose();
   });
 
@@ -65,9 +71,12 @@ void describe(`warm equals cold: ${CASES} seeded sequences of ${COMMANDS} comman
       summary.steps += r.ran;
       summary.commands += r.commands;
       summary.byProject[project.name] = (summary.byProject[project.name] ?? 0) + 1;
+      if (r.difference) {
+        summary.differences++;
+        summary.failedSeeds.push(seed);
+      }
+      writeSummary();
       if (!r.difference) return;
-      summary.differences++;
-      summary.failedSeeds.push(seed);
       const shortest = await shrink(ctx, steps.slice(0, r.difference.index + 1), SHRINK_TRIES);
       assert.fail([
         `warm and cold differ (seed ${seed}, project ${project.name}) at step ${r.difference.index + 1}:`,
