@@ -33,7 +33,7 @@ const wanted = (process.env.EQUIV_PROJECTS ?? '').split(',').filter(Boolean);
 const projects = PROJECTS.filter((p) => wanted.length === 0 || wanted.includes(p.name));
 const python = pythonPath('1.12');
 const target = duckdbTarget(python);
-const T = { timeout: 1_800_000 }; // a bound per case, not a speed check
+const T = { timeout: 4 * 3_600_000 }; // a bound per case (shrinking included), not a speed check
 
 const templates = new Map<string, Promise<Template>>();
 const templateOf = (project: ProjectSpec): Promise<Template> => {
@@ -77,10 +77,11 @@ void describe(`warm equals cold: ${CASES} seeded sequences of ${COMMANDS} comman
       }
       writeSummary();
       if (!r.difference) return;
+      const found = `warm and cold differ (seed ${seed}, project ${project.name}) at step ${r.difference.index + 1}:\n${r.difference.diffs.slice(0, 20).map((d) => `  - ${d}`).join('\n')}`;
+      console.log(found); // before shrinking, which replays the case several times
       const shortest = await shrink(ctx, steps.slice(0, r.difference.index + 1), SHRINK_TRIES);
       assert.fail([
-        `warm and cold differ (seed ${seed}, project ${project.name}) at step ${r.difference.index + 1}:`,
-        ...r.difference.diffs.slice(0, 20).map((d) => `  - ${d}`),
+        found,
         'sequence:', formatSequence(steps.slice(0, r.difference.index + 1)),
         'shortest sequence found that still differs:', formatSequence(shortest),
         `replay: EQUIV_SEED=${seed} EQUIV_CASES=1 EQUIV_STEPS=${COMMANDS} npm test -- equivalence`,
