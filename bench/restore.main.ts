@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ProjectRunner } from '../src/runner/api';
 import { createProjectRunner } from '../src/runner/runner';
 import { progress } from './lib/log';
-import { pickModel } from './lib/oneModel';
+import { pickModel } from './lib/pickModel';
 import { argValue, benchPython, intArg, repoRoot, sizesArg, workerScript } from './lib/paths';
 import { prepareProject, type BenchProject } from './lib/projects';
 import { makeRow, summarize, writeRows, type BenchRow } from './lib/rows';

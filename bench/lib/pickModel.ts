@@ -1,4 +1,5 @@
-// "The one model" of the dbt benches, picked the same way by each of them.
+// The "one model" every single-model measurement uses, read from the
+// worker's slim manifest.
 import { readFileSync } from 'node:fs';
 
 export interface PickedModel {
