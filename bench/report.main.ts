@@ -19,6 +19,7 @@ const PARTS: { id: string; title: string; measures: string }[] = [
   { id: 'events', title: 'Event throughput of a full build', measures: '6' },
   { id: 'extension', title: 'Extension activation and package size', measures: '7' },
   { id: 'lineage', title: 'Lineage view: open time', measures: '8' },
+  { id: 'restore', title: 'Warm equals cold: cost of restoring the manifest state', measures: '9' },
 ];
 
 const README_START = '<!-- bench:results:start -->';

@@ -17,7 +17,8 @@
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
 #   BENCH_LINEAGE_SIZES=1000,3000 project sizes for the lineage open time
-#   BENCH_PARTS="dbt editor lsp events extension lineage"   run only some parts
+#   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
+#   BENCH_PARTS="dbt editor lsp events extension lineage restore"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -34,7 +35,7 @@ case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *)
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
