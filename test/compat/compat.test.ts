@@ -1,0 +1,175 @@
+// The compat layer: the same smoke sequence through the real runner (worker
+// backend) on the newest patch of every dbt-core minor the README claims,
+// 1.5 to 1.12, each with its dbt-duckdb, in the venvs scripts/setup.sh
+// --compat builds (.venv-compat/dbt-<minor>, cached in
+// ~/.cache/dbt-conductor/venvs). Each minor's figures go to
+// out/results/compat-matrix.json, which the README's requirements quote.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
+import { InvocationHistory } from '../../src/dbt/treeModel';
+import type { ProjectRunner } from '../../src/runner/api';
+import { checkPython } from '../../src/runner/pythonEnv';
+import { copyProject, makeRunner, PARSE_ONLY_EVENTS, record, ROOT, statuses, whenSlowQueryRuns, type Recorded, type TempProject } from '../integration/runnerHelpers';
+
+export const MINORS = ['1.5', '1.6', '1.7', '1.8', '1.9', '1.10', '1.11', '1.12'] as const;
+const T = { timeout: 300_000 };
+const MATRIX_FILE = join(ROOT, 'out', 'results', 'compat-matrix.json');
+
+const TEST_IDS = {
+  unique: 'test.compat.unique_stg_orders_order_id',
+  notNull: 'test.compat.not_null_stg_orders_order_id',
+  accepted: 'test.compat.accepted_values_stg_orders_status',
+  customersUnique: 'test.compat.unique_customers_customer_id',
+};
+/** Generic test ids end with a hash: match by prefix. */
+const statusOf = (r: InvocationResult, prefix: string): string | undefined => r.nodes.find((n) => n.uniqueId.startsWith(prefix))?.status;
+
+function pythonFor(minor: string): string {
+  const python = join(ROOT, '.venv-compat', `dbt-${minor}`, 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`No venv for dbt-core ${minor} at ${python}: run scripts/setup.sh --compat`);
+  return python;
+}
+
+/** The views are fed from the event stream: its reducer must reach the result's statuses on its own. */
+function assertEventsDriveTheViews(rec: Recorded, args: string[]): void {
+  const history = new InvocationHistory();
+  const entry = history.start({ label: `dbt ${args.join(' ')}`, args, projectRoot: '/p', projectName: 'compat' });
+  for (const e of rec.events) history.event(entry, e);
+  const fromEvents = Object.fromEntries(entry.rows.map((r) => [r.uniqueId, r.status]));
+  const fromResult = Object.fromEntries(rec.result.nodes.map((n) => [n.uniqueId, n.status === 'success' ? 'success' : n.status]));
+  for (const [id, status] of Object.entries(fromResult)) {
+    assert.ok(id in fromEvents, `the events told the views about ${id} (got ${Object.keys(fromEvents).join(', ')})`);
+    // A test's "fail" is "fail" in both; models say "success".
+    assert.equal(fromEvents[id], status, `${id}: events say ${fromEvents[id]}, result says ${status}`);
+  }
+}
+
+/** Every event has the envelope the parser reads. */
+function assertEventShape(events: RawDbtEvent[]): void {
+  assert.ok(events.length > 0);
+  for (const e of events) {
+    assert.equal(typeof e.info.name, 'string');
+    assert.ok(['debug', 'info', 'warn', 'error', 'test'].includes(String(e.info.level)), `${e.info.name} level ${String(e.info.level)}`);
+    assert.ok(typeof e.data === 'object' && e.data !== null);
+  }
+}
+
+const matrix: Record<string, Record<string, unknown>> = {};
+
+for (const minor of MINORS) {
+  void describe(`dbt-core ${minor}`, () => {
+    let p: TempProject;
+    let runner: ProjectRunner;
+    let pid = 0;
+    const row: Record<string, unknown> = {};
+
+    before(async () => {
+      const python = pythonFor(minor);
+      const env = await checkPython(python);
+      row.dbtCore = env.dbtVersion;
+      row.adapters = env.adapters;
+      assert.ok(env.dbtVersion.startsWith(`${minor}.`), `${python} has dbt-core ${env.dbtVersion}, not ${minor}.x`);
+      p = await copyProject('compat');
+      runner = makeRunner(p, { python });
+    });
+
+    after(async () => {
+      await runner?.dispose();
+      await p?.cleanup();
+      matrix[minor] = row;
+    });
+
+    void it('parse: counts and the slim manifest', T, async () => {
+      const r = await runner.parse();
+      assert.equal(r.exitCode, 0, JSON.stringify(r.exception));
+      assert.equal(r.backend, 'worker');
+      assert.ok(r.output.kind === 'parse' && r.output.summary.models === 2 && r.output.summary.seeds === 1 && r.output.summary.tests === 4, JSON.stringify(r.output));
+      const slim = JSON.parse(readFileSync(p.manifestPath, 'utf8')) as { nodes: Record<string, { original_file_path: string }> };
+      assert.equal(slim.nodes['model.compat.customers'].original_file_path, 'models/customers.sql');
+    });
+
+    void it('seed, run, test: results and events in the shape the views read', T, async () => {
+      const seed = await record(runner, ['seed']);
+      assert.equal(seed.result.exitCode, 0, JSON.stringify(seed.result.exception));
+      assert.deepEqual(statuses(seed.result), { 'seed.compat.raw_orders': 'success' });
+      pid = [...seed.pids][0];
+      const run = await record(runner, ['run']);
+      assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+      assert.deepEqual(statuses(run.result), { 'model.compat.stg_orders': 'success', 'model.compat.customers': 'success' });
+      for (const n of run.result.nodes) {
+        assert.equal(n.resourceType, 'model');
+        assert.ok(n.timing.length > 0 && n.executionTime >= 0, JSON.stringify(n));
+        assert.match(n.compiledCode ?? '', /from/i);
+      }
+      assertEventShape(run.events);
+      assertEventsDriveTheViews(run, ['run']);
+      const test = await record(runner, ['test']);
+      assert.equal(test.result.exitCode, 1);
+      assert.equal(statusOf(test.result, TEST_IDS.accepted), 'fail');
+      assert.equal(test.result.nodes.find((n) => n.status === 'fail')?.failures, 1);
+      assert.equal(test.result.nodes.filter((n) => n.status === 'pass').length, 3);
+      assertEventsDriveTheViews(test, ['test']);
+      assert.deepEqual([...test.pids], [pid], 'one warm worker');
+    });
+
+    void it('build with a failing test: children skipped, exit 1, the parsed manifest reused', T, async () => {
+      const build = await record(runner, ['build']);
+      assert.equal(build.result.exitCode, 1);
+      assert.equal(build.result.parsed, false);
+      assert.equal(statusOf(build.result, TEST_IDS.accepted), 'fail');
+      assert.equal(statusOf(build.result, 'model.compat.customers'), 'skipped');
+      assert.equal(statusOf(build.result, TEST_IDS.customersUnique), 'skipped');
+      assert.equal(statusOf(build.result, 'model.compat.stg_orders'), 'success');
+      assertEventsDriveTheViews(build, ['build']);
+      row.buildEvents = build.events.length;
+    });
+
+    void it('compile, show, ls', T, async () => {
+      const compile = await runner.invoke({ args: ['compile', '--select', 'customers'] });
+      assert.equal(compile.exitCode, 0, JSON.stringify(compile.exception));
+      assert.ok(compile.output.kind === 'compile' && compile.output.nodes.some((n) => n.uniqueId === 'model.compat.customers' && /from/i.test(n.compiledCode)), JSON.stringify(compile.output));
+      const show = await runner.invoke({ args: ['show', '--select', 'customers', '--limit', '2'] });
+      assert.equal(show.exitCode, 0, JSON.stringify(show.exception));
+      assert.ok(show.output.kind === 'show', JSON.stringify(show.output));
+      const table = show.output.tables.find((t) => t.uniqueId === 'model.compat.customers');
+      assert.ok(table && table.rows.length === 2 && table.columns.includes('customer_id'), JSON.stringify(show.output));
+      const ls = await runner.invoke({ args: ['ls', '--resource-type', 'model'] });
+      assert.equal(ls.exitCode, 0);
+      assert.ok(ls.output.kind === 'list' && ls.output.items.includes('compat.customers'), JSON.stringify(ls.output));
+    });
+
+    void it('manifest reuse, and a re-parse after an edit', T, async () => {
+      const reuse = await record(runner, ['run', '--select', 'stg_orders']);
+      assert.equal(reuse.result.parsed, false);
+      for (const name of PARSE_ONLY_EVENTS) assert.ok(!reuse.names.includes(name), `no ${name} when the manifest is reused`);
+      const file = join(p.root, 'models', 'customers.sql');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('count(*) as orders', 'count(*) as orders, 15 as conductor_marker'));
+      const edited = await record(runner, ['run', '--select', 'customers']);
+      assert.equal(edited.result.exitCode, 0, JSON.stringify(edited.result.exception));
+      assert.equal(edited.result.parsed, true);
+      assert.match(edited.result.nodes[0].compiledCode ?? '', /conductor_marker/);
+      assert.deepEqual([...edited.pids], [pid]);
+    });
+
+    void it('cancel mid-query: KeyboardInterrupt, and the same worker goes on', T, async () => {
+      const ac = new AbortController();
+      const started = performance.now();
+      const slow = await record(runner, ['run', '--select', 'slow_model', '--vars', '{slow: true}'], ac.signal, whenSlowQueryRuns(() => ac.abort()), true);
+      assert.equal(slow.result.cancelled, true);
+      assert.equal(slow.result.exitCode, 2);
+      assert.equal(slow.result.exception?.type, 'KeyboardInterrupt');
+      row.cancelRunMs = Math.round(performance.now() - started);
+      const next = await record(runner, ['ls', '--select', 'stg_orders']);
+      assert.equal(next.result.exitCode, 0);
+      assert.deepEqual([...next.pids], [pid], 'still the same worker');
+    });
+  });
+}
+
+after(() => {
+  mkdirSync(join(ROOT, 'out', 'results'), { recursive: true });
+  writeFileSync(MATRIX_FILE, `${JSON.stringify(matrix, null, 2)}\n`);
+});
