@@ -16,6 +16,14 @@ import { copyProject, makeRunner, PARSE_ONLY_EVENTS, record, ROOT, statuses, whe
 
 export const MINORS = ['1.5', '1.6', '1.7', '1.8', '1.9', '1.10', '1.11', '1.12'] as const;
 const T = { timeout: 300_000 };
+/** The bound of one minor's whole sequence (worker start, first parse and every step). */
+const PER_MINOR = { timeout: 900_000 };
+
+/**
+ * Events that only a parse fires on 1.6 and later, but that older minors fire
+ * on every invocation: not a sign of a parse there (the README lists them).
+ */
+export const ALSO_FIRED_WITHOUT_PARSE: Partial<Record<(typeof MINORS)[number], string[]>> = { '1.5': ['StateCheckVarsHash'] };
 const MATRIX_FILE = join(ROOT, 'out', 'results', 'compat-matrix.json');
 
 const TEST_IDS = {
@@ -60,7 +68,7 @@ function assertEventShape(events: RawDbtEvent[]): void {
 const matrix: Record<string, Record<string, unknown>> = {};
 
 for (const minor of MINORS) {
-  void describe(`dbt-core ${minor}`, () => {
+  void describe(`dbt-core ${minor}`, PER_MINOR, () => {
     let p: TempProject;
     let runner: ProjectRunner;
     let pid = 0;
@@ -144,7 +152,8 @@ for (const minor of MINORS) {
     void it('manifest reuse, and a re-parse after an edit', T, async () => {
       const reuse = await record(runner, ['run', '--select', 'stg_orders']);
       assert.equal(reuse.result.parsed, false);
-      for (const name of PARSE_ONLY_EVENTS) assert.ok(!reuse.names.includes(name), `no ${name} when the manifest is reused`);
+      const parseOnly = PARSE_ONLY_EVENTS.filter((name) => !ALSO_FIRED_WITHOUT_PARSE[minor]?.includes(name));
+      for (const name of parseOnly) assert.ok(!reuse.names.includes(name), `no ${name} when the manifest is reused`);
       const file = join(p.root, 'models', 'customers.sql');
       writeFileSync(file, readFileSync(file, 'utf8').replace('count(*) as orders', 'count(*) as orders, 15 as conductor_marker'));
       const edited = await record(runner, ['run', '--select', 'customers']);

@@ -143,7 +143,7 @@ export function whenSlowQueryRuns(act: (event: RawDbtEvent) => void, delayMs = 1
   let fired = false;
   return (e) => {
     const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
-    if (fired || e.info.name !== 'SQLQuery' || uid !== 'model.jaffle.slow_model') return;
+    if (fired || e.info.name !== 'SQLQuery' || !uid?.endsWith('.slow_model')) return;
     if (!/range\(|pg_sleep\(/.test(String(e.data.sql ?? ''))) return;
     fired = true;
     setTimeout(() => act(e), delayMs);
