@@ -94,7 +94,7 @@ for (const minor of MINORS) {
       row.adapters = env.adapters;
       assert.ok(env.dbtVersion.startsWith(`${minor}.`), `${python} has dbt-core ${env.dbtVersion}, not ${minor}.x`);
       p = await copyProject('compat');
-      runner = makeRunner(p, { python, cancelGraceMs: GRACE_MS });
+      runner = makeRunner(p, { python, cancelGraceMs: GRACE_MS, startTimeoutMs: 180_000 });
     });
 
     after(async () => {
