@@ -62,7 +62,7 @@ server_start() {
   # client_connection_check_interval: a statement whose client died (a killed worker)
   # ends within a second instead of running on (PostgreSQL 14+; off by default).
   as_owner "$BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/server.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$PG_ROOT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB -c log_connections=on -c log_disconnections=on -c log_line_prefix=%m\ [%p]\ db=%d,app=%a\  -c log_file_mode=0644 -c client_connection_check_interval=1s" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$PG_ROOT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB -c log_connections=on -c log_disconnections=on -c log_line_prefix=%m\ [%p]\ db=%d,app=%a\  -c client_connection_check_interval=1s" \
     >/dev/null
 }
 
