@@ -152,7 +152,7 @@ for (const minor of MINORS) {
       const tried: Record<string, string> = {};
       const cases: [string, string[], number][] = [
         ['dbt retry', ['retry'], 1], // right after the build: the failing test again
-        ['the --empty flag', ['run', '--select', 'stg_orders', '--empty'], 0],
+        ['the --empty flag', ['run', '--select', 'customers', '--empty'], 0], // nothing later reads customers' table
       ];
       for (const [what, args, exit] of cases) {
         const need = VERSION_NEEDS.find((n) => n.what === what)!;
