@@ -14,7 +14,11 @@ import { registerCommands, commonOptions } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
+import type { ModelDocsPanel } from './editor/docsPanel';
+import type { DocsSite } from './editor/docsSite';
 import { DbtLanguageClient } from './editor/languageClient';
+import type { LineageViews } from './editor/lineage';
+import { setUpLineageAndDocs } from './editor/lineageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -36,6 +40,9 @@ export interface ConductorApi {
   diagnostics: ResultDiagnostics;
   preview: PreviewPanels;
   statusBar: StatusBar;
+  lineage: LineageViews;
+  modelDocs: ModelDocsPanel;
+  docsSite: DocsSite;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
 }
@@ -165,7 +172,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, ready };
+
+  const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
+  subs.push(...docs.disposables);
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
 }
 
 export async function deactivate(): Promise<void> {

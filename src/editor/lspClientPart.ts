@@ -36,6 +36,8 @@ export function createLspConnection(serverModule: string, outputChannel?: vscode
     ],
     synchronize: { fileEvents: watcher },
     outputChannel,
+    // The hover's lineage line is a link to this command; no other command runs from hovers.
+    markdown: { isTrusted: { enabledCommands: ['dbtConductor.showLineage'] } },
   };
   const client = new LanguageClient('dbtConductor', 'dbt Conductor language server', serverOptions, clientOptions);
   const restarted = new vscode.EventEmitter<void>();

@@ -16,6 +16,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, type Browser } from './lib/browser';
+import { lineageSteps } from './lineageFlow';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
@@ -204,6 +205,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           }, DBT_MS);
         },
       },
+      ...lineageSteps(wb, DBT_MS),
     ]);
   } finally {
     await page.close().catch(() => undefined);

@@ -41,6 +41,7 @@ void describe('hover', () => {
     assert.match(md, /\| file \| `models\/staging\/stg_customers.sql` \|/);
     assert.match(md, /unique \(customer_id\), not_null \(customer_id\)/);
     assert.ok(md.includes(`${index.parents(e.uniqueId).length} parent`));
+    assert.ok(md.includes(`](command:dbtConductor.showLineage?${encodeURIComponent(JSON.stringify([{ uniqueId: e.uniqueId }]))} `), 'the lineage line opens the lineage panel');
     for (const c of e.columns) assert.ok(md.includes(`| ${c.name} |`), `column ${c.name}`);
   });
 
