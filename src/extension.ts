@@ -18,9 +18,9 @@ import { DbtLanguageClient } from './editor/languageClient';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
-import { PreviewPanels } from './editor/preview';
 import { Projects, type DbtProject } from './editor/projects';
 import { PythonResolver } from './editor/python';
+import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { StatusBar } from './editor/statusBar';
 import { TestTreeProvider } from './editor/testTree';
@@ -34,7 +34,7 @@ export interface ConductorApi {
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
   diagnostics: ResultDiagnostics;
-  preview: PreviewPanels;
+  results: ResultsPanel;
   statusBar: StatusBar;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
@@ -51,10 +51,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const statusBar = new StatusBar(projects, config, context.workspaceState);
   const python = new PythonResolver(config);
   const diagnostics = new ResultDiagnostics(manifests);
-  const preview = new PreviewPanels();
+  const results = new ResultsPanel(context.extensionUri);
   const compiled = new CompiledSql();
   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), output.channel);
-  subs.push(output, manifests, projects, statusBar, python, diagnostics, preview, compiled, { dispose: () => void lsp.dispose() });
+  subs.push(output, manifests, projects, statusBar, python, diagnostics, results, compiled, { dispose: () => void lsp.dispose() });
 
   host = new RunnerHost({
     config,
@@ -164,8 +164,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
-  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, ready };
+  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, statusBar, ready };
 }
 
 export async function deactivate(): Promise<void> {

@@ -23,6 +23,8 @@ export interface RunOptions {
   label: string;
   /** Background work (a parse for the language server): no notification, no tree entry. */
   background?: boolean;
+  /** Every dbt event of the invocation as it arrives (Run Selected SQL reads the error events). */
+  onEvent?: (event: RawDbtEvent) => void;
 }
 
 interface ProjectRunnerEntry {
@@ -114,6 +116,7 @@ export class RunnerHost implements vscode.Disposable {
     const onEvent = (e: RawDbtEvent) => {
       this.deps.output.event(e);
       this.history.event(record, e);
+      options.onEvent?.(e);
       this.scheduleRefresh();
     };
     try {

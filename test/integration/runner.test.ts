@@ -156,6 +156,9 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
       assert.ok(t.columns.includes('customer_id'));
       assert.ok(t.rows.every((row) => row.length === t.columns.length));
       JSON.stringify(t.rows); // JSON-safe values
+      // agate's column types, for the results grid: one per column.
+      assert.equal(t.types?.length, t.columns.length);
+      assert.equal(t.types?.[t.columns.indexOf('customer_id')], 'Integer');
     }
 
     const ls = await runner.invoke({ args: ['ls', '--resource-type', 'model'] });
