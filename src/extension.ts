@@ -24,6 +24,7 @@ import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { StatusBar } from './editor/statusBar';
 import { TestTreeProvider } from './editor/testTree';
+import { TimelinePanel } from './editor/timelinePanel';
 import { isTrusted } from './editor/trust';
 
 /** What the extension returns from activate(): the objects the extension-host tests inspect. */
@@ -35,6 +36,7 @@ export interface ConductorApi {
   testTree: TestTreeProvider;
   diagnostics: ResultDiagnostics;
   results: ResultsPanel;
+  timeline: TimelinePanel;
   statusBar: StatusBar;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
@@ -77,9 +79,11 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
   const testTree = new TestTreeProvider(runnerHost.history, manifests);
   const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   subs.push(
     nodeTree,
     testTree,
+    timeline,
     vscode.window.createTreeView('dbtConductor.invocations', { treeDataProvider: nodeTree, showCollapseAll: true }),
     vscode.window.createTreeView('dbtConductor.testResults', { treeDataProvider: testTree, showCollapseAll: true }),
     vscode.languages.registerCodeLensProvider(CODE_LENS_SELECTOR, codeLens),
@@ -164,8 +168,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
-  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, statusBar, ready };
+  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, statusBar, ready };
 }
 
 export async function deactivate(): Promise<void> {

@@ -17,6 +17,7 @@ import type { RunnerHost } from './runnerHost';
 import type { StatusBar } from './statusBar';
 import { resolveTarget, type Target } from './target';
 import type { TestTreeElement, TestTreeProvider } from './testTree';
+import type { TimelinePanel } from './timelinePanel';
 import { ensureTrusted, manageTrust } from './trust';
 
 export interface CommandContext {
@@ -26,6 +27,7 @@ export interface CommandContext {
   host: RunnerHost;
   statusBar: StatusBar;
   results: ResultsPanel;
+  timeline: TimelinePanel;
   compiled: CompiledSql;
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
@@ -147,6 +149,11 @@ export const COMMANDS: Record<string, Factory> = {
     if (inv?.kind !== 'invocation') return undefined;
     const project = ctx.projects.get(inv.entry.projectRoot);
     return project ? ctx.host.run(project, inv.entry.args, { label: inv.entry.label }) : noProject();
+  },
+  showTimeline: (ctx) => async (el) => ctx.timeline.show(asInvocation(el) ?? ctx.host.history.list()[0]),
+  retryFailed: (ctx) => async (el) => {
+    const entry = asInvocation(el) ?? ctx.host.history.list()[0];
+    return entry ? ctx.timeline.retry(entry) : undefined;
   },
   'tree.cancelInvocation': (ctx) => (el) => {
     const inv = el as NodeTreeElement | undefined;
@@ -364,6 +371,11 @@ function rerunCommand(entry: InvocationEntry, row: NodeRun): DbtCommand {
 
 function asNode(el: unknown): Extract<NodeTreeElement, { kind: 'node' }> | undefined {
   return (el as NodeTreeElement | undefined)?.kind === 'node' ? (el as Extract<NodeTreeElement, { kind: 'node' }>) : undefined;
+}
+
+function asInvocation(el: unknown): InvocationEntry | undefined {
+  const inv = el as NodeTreeElement | undefined;
+  return inv?.kind === 'invocation' ? inv.entry : undefined;
 }
 
 function asTest(el: unknown): TestRow | undefined {

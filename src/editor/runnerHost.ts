@@ -25,6 +25,8 @@ export interface RunOptions {
   background?: boolean;
   /** Every dbt event of the invocation as it arrives (Run Selected SQL reads the error events). */
   onEvent?: (event: RawDbtEvent) => void;
+  /** The invocation's entry, once it is in the history (the run timeline follows it live). */
+  onStart?: (entry: InvocationEntry) => void;
 }
 
 interface ProjectRunnerEntry {
@@ -98,6 +100,7 @@ export class RunnerHost implements vscode.Disposable {
       { label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background },
       { testSubject: (testId) => this.testSubject(project.root, testId) },
     );
+    options.onStart?.(record);
     const controller = new AbortController();
     this.controllers.set(record.id, controller);
     this.setActive(+1);
