@@ -23,6 +23,7 @@ import { PythonResolver } from './editor/python';
 import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { StatusBar } from './editor/statusBar';
+import { TestExplorer } from './editor/testExplorer';
 import { TestTreeProvider } from './editor/testTree';
 import { TimelinePanel } from './editor/timelinePanel';
 import { isTrusted } from './editor/trust';
@@ -37,6 +38,7 @@ export interface ConductorApi {
   diagnostics: ResultDiagnostics;
   results: ResultsPanel;
   timeline: TimelinePanel;
+  testExplorer: TestExplorer;
   statusBar: StatusBar;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
@@ -79,11 +81,13 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
   const testTree = new TestTreeProvider(runnerHost.history, manifests);
   const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }) });
   const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   subs.push(
     nodeTree,
     testTree,
     timeline,
+    testExplorer,
     vscode.window.createTreeView('dbtConductor.invocations', { treeDataProvider: nodeTree, showCollapseAll: true }),
     vscode.window.createTreeView('dbtConductor.testResults', { treeDataProvider: testTree, showCollapseAll: true }),
     vscode.languages.registerCodeLensProvider(CODE_LENS_SELECTOR, codeLens),
@@ -169,7 +173,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, statusBar, ready };
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, statusBar, ready };
 }
 
 export async function deactivate(): Promise<void> {

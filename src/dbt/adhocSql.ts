@@ -1,6 +1,6 @@
 // "Run Selected SQL": which query to run for a selection or a cursor
-// position in a SQL/Jinja file, and where a database or Jinja error points
-// in the text the user wrote. Pure, node-free.
+// position in a SQL/Jinja file. Pure, node-free. (Where an error points in
+// the query: lineFromMessage in diagnosticsModel.ts.)
 
 /** The query to run and where its first line sits in the document (0-based), to map error lines back. */
 export interface AdhocQuery {
@@ -176,29 +176,4 @@ function quoteIfNeeded(name: string): string {
 /** dbt wraps the query in a subquery for --limit; a trailing semicolon would break it. */
 function stripSemicolon(sql: string): string {
   return sql.replace(/;\s*$/, '');
-}
-
-/**
- * The 1-based line in `sql` an error message points at. Jinja errors say
- * `line N` of the query itself. Database errors (DuckDB, Postgres) say
- * `LINE N: <text>` of the compiled, limit-wrapped query, so the line is
- * found by its text, the nearest match to N when it occurs more than once.
- */
-export function errorLine(message: string, sql: string): number | undefined {
-  const lines = sql.split('\n');
-  const db = /LINE (\d+):[ \t]?(.*)/.exec(message);
-  if (db) {
-    const n = Number(db[1]);
-    const snippet = db[2]!.replace(/^\.\.\.|\.\.\.$/g, '').trim();
-    if (!snippet) return undefined;
-    const found = lines.map((l, i) => (l.includes(snippet) ? i + 1 : 0)).filter((i) => i > 0);
-    if (found.length === 0) return undefined;
-    return found.reduce((best, i) => (Math.abs(i - n) < Math.abs(best - n) ? i : best));
-  }
-  const jinja = /^\s*line (\d+)\s*$/m.exec(message);
-  if (jinja) {
-    const n = Number(jinja[1]);
-    return n >= 1 && n <= lines.length ? n : undefined;
-  }
-  return undefined;
 }

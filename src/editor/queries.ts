@@ -4,7 +4,8 @@
 // project's context by `dbt show --inline`), with the query history.
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
-import { adhocQuery, errorLine, type AdhocQuery } from '../dbt/adhocSql';
+import { adhocQuery, type AdhocQuery } from '../dbt/adhocSql';
+import { lineFromMessage } from '../dbt/diagnosticsModel';
 import { gridColumns } from '../dbt/grid';
 import type { RawDbtEvent } from '../dbt/protocol';
 import { addToHistory, historyLabel, readHistory, type QueryHistoryEntry } from '../dbt/queryHistory';
@@ -73,7 +74,8 @@ export async function runInline(ctx: CommandContext, project: DbtProject, query:
   let error: QueryError | undefined;
   if (!table) {
     const message = errors.message(entry);
-    error = { message, line: errorLine(message, query.sql) };
+    const line = lineFromMessage(message, query.sql);
+    error = { message, line: line === undefined ? undefined : line + 1 };
   }
   const content = await ctx.results.show(
     {

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { adhocQuery, errorLine, findWithClause } from '../../src/dbt/adhocSql';
+import { adhocQuery, findWithClause } from '../../src/dbt/adhocSql';
+import { lineFromMessage } from '../../src/dbt/diagnosticsModel';
 import { addToHistory, historyLabel, readHistory, type QueryHistoryEntry } from '../../src/dbt/queryHistory';
 import { jaffleDir } from './eventStreams';
 
@@ -58,26 +59,17 @@ void describe('adhocQuery', () => {
   });
 });
 
-void describe('errorLine', () => {
-  // The text dbt-duckdb reported for a bad column in `dbt show --inline` (the query wrapped for --limit).
+void describe('the line of a query error (lineFromMessage, as Problems use it)', () => {
+  // The text dbt-duckdb reported for a bad column in `dbt show --inline` (the query wrapped for --limit: LINE 5).
   const duck = 'Runtime Error in sql_operation inline_query (from remote system.sql)\n    Binder Error: Referenced column "nope_col" not found in FROM clause!\n    \n    LINE 5:   nope_col\n              ^';
 
   void it('finds a database error line by its text in the query the user wrote', () => {
-    assert.equal(errorLine(duck, 'select 1 as a,\n  nope_col\nfrom x'), 2);
+    assert.equal(lineFromMessage(duck, 'select 1 as a,\n  nope_col\nfrom x'), 1);
   });
 
-  void it('takes the match nearest to the line dbt gave when the text repeats', () => {
-    assert.equal(errorLine(duck, 'nope_col\nx\ny\nz\nw\nnope_col'), 6);
-  });
-
-  void it('reads the line of a Jinja error directly', () => {
+  void it('reads the line of a Jinja error in the inline query directly', () => {
     const jinja = "unexpected '}', expected ')'\n  line 2\n    {{ ref(\"raw_orders\" }}";
-    assert.equal(errorLine(jinja, 'select 1 as a,\n {{ ref("raw_orders" }}'), 2);
-  });
-
-  void it('says nothing when it cannot tell', () => {
-    assert.equal(errorLine('Catalog Error: Table with name x does not exist!', 'select * from x'), undefined);
-    assert.equal(errorLine(duck, 'select 1'), undefined);
+    assert.equal(lineFromMessage(jinja, 'select 1 as a,\n {{ ref("raw_orders" }}'), 1);
   });
 });
 
