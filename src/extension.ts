@@ -20,6 +20,7 @@ import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
 import { Projects, type DbtProject } from './editor/projects';
 import { PythonResolver } from './editor/python';
+import { queryHistory } from './editor/queries';
 import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { StatusBar } from './editor/statusBar';
@@ -39,6 +40,8 @@ export interface ConductorApi {
   results: ResultsPanel;
   timeline: TimelinePanel;
   testExplorer: TestExplorer;
+  /** Run Selected SQL's history, newest first. */
+  queryHistory: () => ReturnType<typeof queryHistory>;
   statusBar: StatusBar;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
@@ -173,7 +176,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, statusBar, ready };
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState), statusBar, ready };
 }
 
 export async function deactivate(): Promise<void> {

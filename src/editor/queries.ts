@@ -145,8 +145,8 @@ async function remember(ctx: CommandContext, project: DbtProject, query: InlineQ
   await ctx.state.update(HISTORY_KEY, addToHistory(readHistory(ctx.state.get(HISTORY_KEY)), entry));
 }
 
-export function queryHistory(ctx: CommandContext): QueryHistoryEntry[] {
-  return readHistory(ctx.state.get(HISTORY_KEY));
+export function queryHistory(state: vscode.Memento): QueryHistoryEntry[] {
+  return readHistory(state.get(HISTORY_KEY));
 }
 
 /** "dbt: Run Selected SQL": the selection, or the CTE under the cursor, or the whole file. */
@@ -171,7 +171,7 @@ type HistoryItem = vscode.QuickPickItem & { entry: QueryHistoryEntry };
 
 /** "dbt: Query History": pick a recent query to run again, or open it in an editor (the item's button). */
 export async function pickFromHistory(ctx: CommandContext): Promise<InvocationEntry | undefined> {
-  const entries = queryHistory(ctx);
+  const entries = queryHistory(ctx.state);
   if (entries.length === 0) {
     void vscode.window.showInformationMessage('No queries yet: select SQL in a model and run "dbt: Run Selected SQL".');
     return undefined;

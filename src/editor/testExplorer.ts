@@ -25,11 +25,13 @@ const TEST_TYPES = new Set(['test', 'unit_test']);
 export class TestExplorer implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('dbtConductor', 'dbt');
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
-  /** Test items by `${root}\0${uniqueId}`. */
+  /** Test items by their id, `${root}#${uniqueId}`. */
   private readonly tests = new Map<string, vscode.TestItem>();
   /** Invocations a Testing run started: reported by that run, not again as an outside one. */
   private readonly ownRuns = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The last outcome reported per test item id, with its message text (the Testing API does not let other extensions read results; the host tests do here). */
+  readonly outcomes = new Map<string, { state: string; message?: string }>();
 
   constructor(
     private readonly deps: {
@@ -72,17 +74,17 @@ export class TestExplorer implements vscode.Disposable {
     const readFile = (rel: string) => (files.has(rel) ? files.get(rel) : files.set(rel, readProjectFile(root, rel)).get(rel));
     item.children.replace(
       testSubjects(index).map((subject) => {
-        const s = this.controller.createTestItem(`${root}\0${subject.uniqueId}`, subject.name, subject.file ? vscode.Uri.file(join(root, subject.file)) : undefined);
+        const s = this.controller.createTestItem(`${root}#${subject.uniqueId}`, subject.name, subject.file ? vscode.Uri.file(join(root, subject.file)) : undefined);
         s.description = subject.resourceType || undefined;
         this.data.set(s, { kind: 'subject', root, subject });
         s.children.replace(
           subject.tests.map((t) => {
             const def = testDefinition(t.uniqueId, t.resourceType, t.name, { index, readFile });
-            const ti = this.controller.createTestItem(`${root}\0${t.uniqueId}`, t.name, def ? vscode.Uri.file(join(root, def.file)) : undefined);
+            const ti = this.controller.createTestItem(`${root}#${t.uniqueId}`, t.name, def ? vscode.Uri.file(join(root, def.file)) : undefined);
             if (def) ti.range = new vscode.Range(def.line, 0, def.line, 0);
             ti.description = t.resourceType === 'unit_test' ? 'unit test' : (t.testName ?? 'singular');
             this.data.set(ti, { kind: 'test', root, uniqueId: t.uniqueId, name: t.name, resourceType: t.resourceType });
-            this.tests.set(`${root}\0${t.uniqueId}`, ti);
+            this.tests.set(`${root}#${t.uniqueId}`, ti);
             return ti;
           }),
         );
@@ -94,7 +96,7 @@ export class TestExplorer implements vscode.Disposable {
 
   /** The test items (tests read them). */
   testItem(root: string, uniqueId: string): vscode.TestItem | undefined {
-    return this.tests.get(`${root}\0${uniqueId}`);
+    return this.tests.get(`${root}#${uniqueId}`);
   }
 
   /** Runs the request's items per project with `dbt test` (or `dbt build`), reporting as events arrive. */
@@ -152,7 +154,7 @@ export class TestExplorer implements vscode.Disposable {
   /** An invocation the Testing view did not start (a Build from the code lens): its test outcomes, as a run of their own. */
   private reportOutside(entry: InvocationEntry): void {
     if (this.ownRuns.delete(entry.id) || entry.background) return;
-    if (!entry.rows.some((n) => TEST_TYPES.has(n.resourceType) && this.tests.has(`${entry.projectRoot}\0${n.uniqueId}`))) return;
+    if (!entry.rows.some((n) => TEST_TYPES.has(n.resourceType) && this.tests.has(`${entry.projectRoot}#${n.uniqueId}`))) return;
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), entry.label, false);
     this.report(run, entry, new Map());
     run.end();
@@ -162,7 +164,7 @@ export class TestExplorer implements vscode.Disposable {
   private report(run: vscode.TestRun, entry: InvocationEntry, reported: Map<string, string>): void {
     for (const node of entry.rows) {
       if (!TEST_TYPES.has(node.resourceType)) continue;
-      const item = this.tests.get(`${entry.projectRoot}\0${node.uniqueId}`);
+      const item = this.tests.get(`${entry.projectRoot}#${node.uniqueId}`);
       if (!item || reported.get(item.id) === node.status) continue;
       reported.set(item.id, node.status);
       this.apply(run, item, entry, node);
@@ -171,6 +173,7 @@ export class TestExplorer implements vscode.Disposable {
 
   private apply(run: vscode.TestRun, item: vscode.TestItem, entry: InvocationEntry, node: NodeRun): void {
     const o = testOutcome(node);
+    this.outcomes.set(item.id, { state: o.state });
     switch (o.state) {
       case 'queued':
         return run.enqueued(item);
@@ -182,9 +185,11 @@ export class TestExplorer implements vscode.Disposable {
       case 'skipped':
         return run.skipped(item);
       case 'failed':
-        return run.failed(item, this.message(item, entry, node, o.message ?? ''), o.durationMs);
-      case 'errored':
-        return run.errored(item, this.message(item, entry, node, o.message ?? ''), o.durationMs);
+      case 'errored': {
+        const message = this.message(item, entry, node, o.message ?? '');
+        this.outcomes.set(item.id, { state: o.state, message: (message.message as vscode.MarkdownString).value });
+        return o.state === 'failed' ? run.failed(item, message, o.durationMs) : run.errored(item, message, o.durationMs);
+      }
     }
   }
 

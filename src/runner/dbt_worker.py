@@ -612,6 +612,20 @@ def cell(v):
     return str(v)
 
 
+def drop_inline_nodes(manifest):
+    """Removes the node of a `show/compile --inline` from the cached manifest.
+
+    dbt adds it to the manifest it is handed and removes it only when the
+    query succeeds; left there after a failed query, it makes the next
+    inline query fail with "dbt found two sql_operations with the name
+    inline_query", which a fresh dbt process never says.
+    """
+    if manifest is None:
+        return
+    for uid in [u for u, n in manifest.nodes.items() if status_str(getattr(n, "resource_type", "")) == "sql_operation"]:
+        del manifest.nodes[uid]
+
+
 def manifest_summary(m):
     counts = {"model": 0, "test": 0, "seed": 0, "snapshot": 0}
     for n in m.nodes.values():
@@ -836,7 +850,11 @@ class Worker:
         """
         own = (command in RESULT_COMMANDS and "DBT_WRITE_JSON" not in os.environ
                and not any(a in ("--write-json", "--no-write-json") for a in args))
-        res = self.run_dbt(inv_id, args + ["--no-write-json"] if own else args, kwargs, verbose, self.manifest)
+        try:
+            res = self.run_dbt(inv_id, args + ["--no-write-json"] if own else args, kwargs, verbose, self.manifest)
+        finally:
+            if "--inline" in args:
+                drop_inline_nodes(self.manifest)
         if own and res.result is not None and hasattr(res.result, "write"):
             try:
                 res.result.write(os.path.join(target_dir(self.project_dir, args), "run_results.json"))

@@ -19,6 +19,7 @@ import { launchBrowser, type Browser } from './lib/browser';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
+import { resultsSteps } from './resultsSteps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
@@ -204,6 +205,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           }, DBT_MS);
         },
       },
+      ...resultsSteps(wb, page, DBT_MS),
     ]);
   } finally {
     await page.close().catch(() => undefined);

@@ -187,6 +187,14 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     assert.ok(docs.output.kind === 'docs' && docs.output.catalogNodes > 0 && docs.output.catalogSources >= 3);
   });
 
+  void it('an inline query that failed does not break the next one (as in a fresh dbt process)', T, async () => {
+    const bad = await runner.invoke({ args: ['show', '--inline', "select nope_col from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(bad.exitCode, 2);
+    const good = await runner.invoke({ args: ['show', '--inline', "select user_id from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(good.exitCode, 0, JSON.stringify(good.exception));
+    assert.ok(good.output.kind === 'show' && good.output.tables[0]?.rows.length === 3);
+  });
+
   void it('cancels the slow model mid-run; the same worker then runs the next request', T, async () => {
     const ac = new AbortController();
     const slow = await record(runner, SLOW_RUN, ac.signal, whenSlowQueryRuns(() => ac.abort()), true);
