@@ -27,7 +27,7 @@ bash scripts/setup.sh
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/results.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -48,6 +48,7 @@ part() {
 part extension out/bench/extension.main.js --runs 20
 part dbt out/bench/dbt.main.js --sizes "${BENCH_DBT_SIZES:-100,1000,3000}" --runs "$RUNS"
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
+part results out/bench/results.main.js --size "${BENCH_RESULTS_SIZE:-3000}" --runs "$RUNS"
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --runs "$RUNS"
 
 log "report"
