@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { testDefinition } from '../src/dbt/diagnosticsModel';
+import { cachedSources, testDefinition } from '../src/dbt/diagnosticsModel';
 import { gridColumns } from '../src/dbt/grid';
 import { escapeHtml } from '../src/dbt/html';
 import { ManifestIndex } from '../src/dbt/manifest';
@@ -139,19 +139,15 @@ async function testingRows(): Promise<BenchRow[]> {
     const index = new ManifestIndex(raw);
     const b = performance.now() - b0;
     const t0 = performance.now();
-    const files = new Map<string, string | undefined>();
-    const readFile = (rel: string) => {
-      if (!files.has(rel)) {
-        try {
-          files.set(rel, readFileSync(join(project.dir, rel), 'utf8'));
-        } catch {
-          files.set(rel, undefined);
-        }
+    const sources = cachedSources(index, (rel) => {
+      try {
+        return readFileSync(join(project.dir, rel), 'utf8');
+      } catch {
+        return undefined;
       }
-      return files.get(rel);
-    };
+    });
     items = 0;
-    for (const s of testSubjects(index)) for (const t of s.tests) if (testDefinition(t.uniqueId, t.resourceType, t.name, { index, readFile })) items++;
+    for (const s of testSubjects(index)) for (const t of s.tests) if (testDefinition(t.uniqueId, t.resourceType, t.name, sources)) items++;
     const ms = performance.now() - t0;
     if (run === 0) continue;
     ours.push(ms);

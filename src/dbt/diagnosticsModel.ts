@@ -5,7 +5,7 @@
 // Pure: file contents come through `readFile`, the manifest as an index.
 import type { ManifestIndex } from './manifest';
 import type { InvocationResult, NodeResult } from './protocol';
-import { locateEntry, locateGenericTest } from './schemaYaml';
+import { SchemaFile } from './schemaYaml';
 
 export interface Problem {
   /** Path relative to the project root, '/'-separated. */
@@ -24,6 +24,23 @@ export interface ProblemSources {
   index?: ManifestIndex;
   /** Text of a project file (relative path), undefined when unreadable. */
   readFile(relPath: string): string | undefined;
+  /** A schema file parsed once, when the caller locates many tests (see `cachedSources`); else parsed per look-up. */
+  schemaFile?(relPath: string): SchemaFile | undefined;
+}
+
+/** Sources that read and parse each file at most once: for locating every test of a project at a time. */
+export function cachedSources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+  const texts = new Map<string, string | undefined>();
+  const schemas = new Map<string, SchemaFile | undefined>();
+  const read = (rel: string) => (texts.has(rel) ? texts.get(rel) : texts.set(rel, readFile(rel)).get(rel));
+  const schemaFile = (rel: string) => {
+    if (!schemas.has(rel)) {
+      const text = read(rel);
+      schemas.set(rel, text === undefined ? undefined : new SchemaFile(text));
+    }
+    return schemas.get(rel);
+  };
+  return { index, readFile: read, schemaFile };
 }
 
 const ERROR_STATUSES = new Set(['error', 'fail', 'runtime error']);
@@ -110,18 +127,22 @@ export function testDefinition(uniqueId: string, resourceType: string, name: str
   if (!entry?.originalFilePath) return undefined;
   const file = entry.originalFilePath;
   if (!/\.ya?ml$/i.test(file)) return { file, line: 0 };
-  const text = sources.readFile(file);
-  if (text === undefined) return { file, line: 0 };
-  if (resourceType === 'unit_test') return { file, line: locateEntry(text, 'unit_test', entry.name || name) ?? 0 };
+  const schema = sources.schemaFile ? sources.schemaFile(file) : parsed(sources.readFile(file));
+  if (!schema) return { file, line: 0 };
+  if (resourceType === 'unit_test') return { file, line: schema.entryLine('unit_test', entry.name || name) ?? 0 };
   const attached = entry.attachedNode ? index?.get(entry.attachedNode) : undefined;
   if (!entry.testName || !attached) return { file, line: 0 };
-  const line = locateGenericTest(text, {
+  const line = schema.genericTestLine({
     attachedName: attached.name,
     sourceName: attached.resourceType === 'source' ? (attached.sourceName ?? undefined) : undefined,
     columnName: entry.columnName,
     testName: entry.testName,
   });
   return { file, line: line ?? 0 };
+}
+
+function parsed(text: string | undefined): SchemaFile | undefined {
+  return text === undefined ? undefined : new SchemaFile(text);
 }
 
 function messageOf(node: NodeResult): string {

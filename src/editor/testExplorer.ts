@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { buildArgs, type DbtCommand } from '../dbt/args';
-import { testDefinition } from '../dbt/diagnosticsModel';
+import { cachedSources, testDefinition } from '../dbt/diagnosticsModel';
 import type { ManifestIndex } from '../dbt/manifest';
 import { subjectSelector, testOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
 import type { InvocationEntry, NodeRun } from '../dbt/treeModel';
@@ -30,8 +30,8 @@ export class TestExplorer implements vscode.Disposable {
   /** Invocations a Testing run started: reported by that run, not again as an outside one. */
   private readonly ownRuns = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** The last outcome reported per test item id, with its message text (the Testing API does not let other extensions read results; the host tests do here). */
-  readonly outcomes = new Map<string, { state: string; message?: string }>();
+  /** The last outcome reported per test item id, with its messages' text (the Testing API does not let other extensions read results; the host tests do here). */
+  readonly outcomes = new Map<string, { state: string; messages: string[] }>();
 
   constructor(
     private readonly deps: {
@@ -69,9 +69,8 @@ export class TestExplorer implements vscode.Disposable {
     const root = project.root;
     const item = this.controller.createTestItem(root, project.name, vscode.Uri.file(join(root, 'dbt_project.yml')));
     this.data.set(item, { kind: 'project', root });
-    // Schema files hold many tests: read each once per sync.
-    const files = new Map<string, string | undefined>();
-    const readFile = (rel: string) => (files.has(rel) ? files.get(rel) : files.set(rel, readProjectFile(root, rel)).get(rel));
+    // Schema files hold many tests: each is read and parsed once per sync.
+    const sources = cachedSources(index, (rel) => readProjectFile(root, rel));
     item.children.replace(
       testSubjects(index).map((subject) => {
         const s = this.controller.createTestItem(`${root}#${subject.uniqueId}`, subject.name, subject.file ? vscode.Uri.file(join(root, subject.file)) : undefined);
@@ -79,7 +78,7 @@ export class TestExplorer implements vscode.Disposable {
         this.data.set(s, { kind: 'subject', root, subject });
         s.children.replace(
           subject.tests.map((t) => {
-            const def = testDefinition(t.uniqueId, t.resourceType, t.name, { index, readFile });
+            const def = testDefinition(t.uniqueId, t.resourceType, t.name, sources);
             const ti = this.controller.createTestItem(`${root}#${t.uniqueId}`, t.name, def ? vscode.Uri.file(join(root, def.file)) : undefined);
             if (def) ti.range = new vscode.Range(def.line, 0, def.line, 0);
             ti.description = t.resourceType === 'unit_test' ? 'unit test' : (t.testName ?? 'singular');
@@ -129,7 +128,7 @@ export class TestExplorer implements vscode.Disposable {
     const expected = leaves(whole ? [...this.controller.items].map(([, i]) => i).filter((i) => this.data.get(i)?.root === project.root) : items).filter((t) => !excluded.includes(t));
     for (const t of expected) run.enqueued(t);
     let entry: InvocationEntry | undefined;
-    const reported = new Map<string, string>();
+    const reported: Reported = { states: new Map(), withoutSql: new Map() };
     const live = this.deps.host.onDidChange(() => entry && this.report(run, entry, reported));
     const cancel = token.onCancellationRequested(() => entry && this.deps.host.cancel(entry.id));
     try {
@@ -141,8 +140,9 @@ export class TestExplorer implements vscode.Disposable {
         },
       });
       if (ended) this.report(run, ended, reported);
+      if (ended) this.addCompiledSql(run, ended, reported);
       // Tests dbt did not run (deselected, or the run failed before them) are skipped, not left spinning.
-      for (const t of expected) if (!reported.has(t.id)) run.skipped(t);
+      for (const t of expected) if (!reported.states.has(t.id)) run.skipped(t);
       if (ended?.error) run.appendOutput(`${ended.error.replace(/\r?\n/g, '\r\n')}\r\n`);
     } finally {
       live.dispose();
@@ -156,24 +156,41 @@ export class TestExplorer implements vscode.Disposable {
     if (this.ownRuns.delete(entry.id) || entry.background) return;
     if (!entry.rows.some((n) => TEST_TYPES.has(n.resourceType) && this.tests.has(`${entry.projectRoot}#${n.uniqueId}`))) return;
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), entry.label, false);
-    this.report(run, entry, new Map());
+    this.report(run, entry, { states: new Map(), withoutSql: new Map() });
     run.end();
   }
 
   /** Reports the tests of `entry` whose state changed since the last report. */
-  private report(run: vscode.TestRun, entry: InvocationEntry, reported: Map<string, string>): void {
+  private report(run: vscode.TestRun, entry: InvocationEntry, reported: Reported): void {
     for (const node of entry.rows) {
       if (!TEST_TYPES.has(node.resourceType)) continue;
       const item = this.tests.get(`${entry.projectRoot}#${node.uniqueId}`);
-      if (!item || reported.get(item.id) === node.status) continue;
-      reported.set(item.id, node.status);
-      this.apply(run, item, entry, node);
+      if (!item || reported.states.get(item.id) === node.status) continue;
+      reported.states.set(item.id, node.status);
+      this.apply(run, item, entry, node, reported);
     }
   }
 
-  private apply(run: vscode.TestRun, item: vscode.TestItem, entry: InvocationEntry, node: NodeRun): void {
+  /**
+   * A failure reported live, while dbt ran, had no compiled SQL yet (dbt's
+   * result holds it, at the end): it follows as a second message, so the
+   * failure is shown at once and its SQL is not lost.
+   */
+  private addCompiledSql(run: vscode.TestRun, ended: InvocationEntry, reported: Reported): void {
+    for (const [item, node] of reported.withoutSql) {
+      const compiled = compiledSqlOf(ended, node.uniqueId);
+      if (!compiled) continue;
+      const md = new vscode.MarkdownString().appendMarkdown(`**Compiled SQL** of ${node.name}\n`).appendCodeblock(compiled, 'sql');
+      this.outcomes.get(item.id)?.messages.push(md.value);
+      const o = testOutcome(node);
+      if (o.state === 'failed') run.failed(item, new vscode.TestMessage(md), o.durationMs);
+      else run.errored(item, new vscode.TestMessage(md), o.durationMs);
+    }
+  }
+
+  private apply(run: vscode.TestRun, item: vscode.TestItem, entry: InvocationEntry, node: NodeRun, reported: Reported): void {
     const o = testOutcome(node);
-    this.outcomes.set(item.id, { state: o.state });
+    this.outcomes.set(item.id, { state: o.state, messages: [] });
     switch (o.state) {
       case 'queued':
         return run.enqueued(item);
@@ -187,7 +204,8 @@ export class TestExplorer implements vscode.Disposable {
       case 'failed':
       case 'errored': {
         const message = this.message(item, entry, node, o.message ?? '');
-        this.outcomes.set(item.id, { state: o.state, message: (message.message as vscode.MarkdownString).value });
+        this.outcomes.set(item.id, { state: o.state, messages: [(message.message as vscode.MarkdownString).value] });
+        if (!entry.result) reported.withoutSql.set(item, node);
         return o.state === 'failed' ? run.failed(item, message, o.durationMs) : run.errored(item, message, o.durationMs);
       }
     }
@@ -202,7 +220,7 @@ export class TestExplorer implements vscode.Disposable {
       md.appendMarkdown(`\n[Show failing rows](command:dbtConductor.show?${encodeURIComponent(JSON.stringify([target]))})\n`);
       md.isTrusted = { enabledCommands: ['dbtConductor.show'] };
     }
-    const compiled = entry.result?.nodes.find((n) => n.uniqueId === node.uniqueId)?.compiledCode;
+    const compiled = compiledSqlOf(entry, node.uniqueId);
     if (compiled) {
       md.appendMarkdown('\n**Compiled SQL**\n');
       md.appendCodeblock(compiled, 'sql');
@@ -222,6 +240,16 @@ export class TestExplorer implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** What a test run reported so far: the state per item id, and the failures reported before dbt's compiled SQL was known. */
+interface Reported {
+  states: Map<string, string>;
+  withoutSql: Map<vscode.TestItem, NodeRun>;
+}
+
+function compiledSqlOf(entry: InvocationEntry, uniqueId: string): string | undefined {
+  return entry.result?.nodes.find((n) => n.uniqueId === uniqueId)?.compiledCode ?? undefined;
 }
 
 /** The test items (leaves) under `items`. */

@@ -97,8 +97,10 @@ suite('results grid, Testing view and timeline', () => {
     assert.deepEqual(entry.args.slice(0, 4), ['test', '--select', failing.label, passing.label]);
     const f = api.testExplorer.outcomes.get(failing.id)!;
     assert.equal(f.state, 'failed');
-    assert.match(f.message!, /1 failing row/);
-    assert.match(f.message!, /Show failing rows\]\(command:dbtConductor\.show\?/);
+    assert.match(f.messages[0]!, /1 failing row/);
+    assert.match(f.messages[0]!, /Show failing rows\]\(command:dbtConductor\.show\?/);
+    // dbt's compiled SQL of the test, in the failure's message or (reported live, before dbt's result) in a second one.
+    assert.match(f.messages.join('\n'), /\*\*Compiled SQL\*\*[\s\S]*```sql[\s\S]*'return_pending'/);
     assert.equal(api.testExplorer.outcomes.get(passing.id)?.state, 'passed');
   });
 
