@@ -11,7 +11,8 @@
 #   BENCH_LSP_SIZES=1000,5000,10000
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
-#   BENCH_PARTS="dbt lsp events extension"   run only some parts
+#   BENCH_RESULTS_SIZE=3000       project size for the Testing view population
+#   BENCH_PARTS="dbt lsp events extension results"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt lsp events extension"}
+PARTS=${BENCH_PARTS:-"dbt lsp events extension results"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 

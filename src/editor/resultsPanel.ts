@@ -2,7 +2,6 @@
 // ad-hoc queries (Run Selected SQL). The page (src/webview/results.ts)
 // draws the grid; this side answers its requests: copy to the clipboard,
 // export to a file, re-run at a larger limit, go to an error's line.
-import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { toDelimited, toJson, viewRows } from '../dbt/grid';
 import type { FromResultsPage, ResultsContent, ToResultsPage } from '../dbt/resultsPage';
@@ -105,7 +104,7 @@ export class ResultsPanel implements vscode.Disposable {
         title: `Export ${rows.length} rows as ${format.toUpperCase()}`,
       }));
     if (!uri) return undefined;
-    await writeFile(uri.fsPath, format === 'csv' ? toDelimited(data, rows, 'csv') : toJson(data, rows), 'utf8');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(format === 'csv' ? toDelimited(data, rows, 'csv') : toJson(data, rows)));
     this.lastExported = uri;
     void vscode.window.showInformationMessage(`Exported ${rows.length} rows to ${vscode.workspace.asRelativePath(uri)}.`);
     return uri;
