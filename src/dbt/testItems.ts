@@ -47,6 +47,13 @@ export function subjectSelector(subject: Pick<TestSubject, 'uniqueId' | 'name' |
   return subject.resourceType === 'source' ? `source:${subject.name}` : subject.name;
 }
 
+/** Commands whose test results say whether a test passes; a `show` of a test (its failing rows) or a `compile` says nothing. */
+const TESTING_COMMANDS = new Set(['test', 'build', 'retry']);
+
+export function runsTests(args: readonly string[]): boolean {
+  return TESTING_COMMANDS.has(args[0] ?? '');
+}
+
 export type TestState = 'queued' | 'running' | 'passed' | 'failed' | 'errored' | 'skipped';
 
 export interface TestOutcome {

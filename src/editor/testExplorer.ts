@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { buildArgs, type DbtCommand } from '../dbt/args';
 import { cachedSources, testDefinition } from '../dbt/diagnosticsModel';
 import type { ManifestIndex } from '../dbt/manifest';
-import { subjectSelector, testOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
+import { runsTests, subjectSelector, testOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
 import type { InvocationEntry, NodeRun } from '../dbt/treeModel';
 import { commonOptions, type CommandContext } from './commands';
 import type { ManifestStore } from './manifests';
@@ -151,9 +151,9 @@ export class TestExplorer implements vscode.Disposable {
     }
   }
 
-  /** An invocation the Testing view did not start (a Build from the code lens): its test outcomes, as a run of their own. */
+  /** An invocation the Testing view did not start (a Build from the code lens): its test outcomes, as a run of their own; not a Show Failing Rows. */
   private reportOutside(entry: InvocationEntry): void {
-    if (this.ownRuns.delete(entry.id) || entry.background) return;
+    if (this.ownRuns.delete(entry.id) || entry.background || !runsTests(entry.args)) return;
     if (!entry.rows.some((n) => TEST_TYPES.has(n.resourceType) && this.tests.has(`${entry.projectRoot}#${n.uniqueId}`))) return;
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), entry.label, false);
     this.report(run, entry, { states: new Map(), withoutSql: new Map() });

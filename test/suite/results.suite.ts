@@ -1,15 +1,15 @@
 // Results you can work with, in a real workbench on real dbt: Run Selected
 // SQL (a CTE, an error with its line, the history), export of the grid's
-// rows, the dbt tests in the Testing view (after a parse, a run from the
-// Testing API, the failure's row count), and the timeline of a finished
-// build with Retry failed.
+// rows, the dbt tests in the Testing view (after a parse, following the
+// manifest, a run from the Testing API, the failure's row count and
+// compiled SQL), and the timeline of a finished build with Retry failed.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
 import type { ConductorApi } from '../../src/extension';
-import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand } from './helpers';
+import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, waitFor } from './helpers';
 
 const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
 const PASSING_TEST = 'test.jaffle.assert_order_amounts_are_not_negative';
@@ -83,9 +83,32 @@ suite('results grid, Testing view and timeline', () => {
     assert.ok(api.testExplorer.testItem(projectRoot(), UNIT_TEST), 'unit tests too');
   });
 
-  test('the build started from the palette was reported to the Testing view', () => {
+  test('the items follow the manifest: a test added, then removed, without a reload', async () => {
+    const rel = 'tests/assert_added_by_the_host_test.sql';
+    const id = 'test.jaffle.assert_added_by_the_host_test';
+    writeFileSync(join(projectRoot(), rel), "select order_id from {{ ref('orders') }} where false\n");
+    try {
+      await runCommand('parse');
+      const item = await waitFor('the new test in the Testing view', () => api.testExplorer.testItem(projectRoot(), id), 60_000);
+      assert.equal(item.uri?.fsPath, fileUri(rel).fsPath);
+      assert.equal(item.parent?.label, 'orders');
+    } finally {
+      rmSync(join(projectRoot(), rel), { force: true });
+    }
+    await runCommand('parse');
+    await waitFor('the removed test to leave the Testing view', () => !api.testExplorer.testItem(projectRoot(), id) || undefined, 60_000);
+    assert.ok(api.testExplorer.testItem(projectRoot(), FAILING_TEST), 'the other tests stay');
+  });
+
+  test('the build started from the palette was reported to the Testing view; Show Failing Rows leaves it', async () => {
     assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${FAILING_TEST}`)?.state, 'failed');
     assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${PASSING_TEST}`)?.state, 'passed');
+    // What the failure message's link runs: a `dbt show` of the test, which succeeds and says nothing about the test.
+    const name = FAILING_TEST.split('.')[2]!;
+    const shown = await runCommand('show', { kind: 'node', projectRoot: projectRoot(), name, uniqueId: FAILING_TEST, resourceType: 'test' });
+    assert.equal(shown.args[0], 'show');
+    assert.equal(api.results.lastShown?.rows.length, 1, 'the one failing row');
+    assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${FAILING_TEST}`)?.state, 'failed');
   });
 
   test('running a test from the Testing API gives its outcome; a failure carries the failing-row count', async () => {

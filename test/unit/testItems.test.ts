@@ -3,7 +3,7 @@
 // replayed through the same history the Test Results tree reads.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { subjectSelector, testOutcome, testSubjects } from '../../src/dbt/testItems';
+import { runsTests, subjectSelector, testOutcome, testSubjects } from '../../src/dbt/testItems';
 import { InvocationHistory } from '../../src/dbt/treeModel';
 import { loadStream, resultOf } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
@@ -79,5 +79,12 @@ void describe('testOutcome from a recorded dbt test', () => {
     assert.equal(testOutcome({ ...node, status: 'skipped' }).state, 'skipped');
     assert.equal(testOutcome({ ...node, status: 'cancelled' }).state, 'skipped');
     assert.equal(testOutcome({ ...node, status: 'queued' }).state, 'queued');
+  });
+});
+
+void describe('runsTests', () => {
+  void it('says which recorded invocations report test outcomes: test and build, not show or compile', () => {
+    assert.deepEqual(['test', 'build', 'show', 'compile_one'].map((n) => runsTests(loadStream(n).args)), [true, true, false, false]);
+    assert.equal(runsTests(['retry']), true);
   });
 });
