@@ -19,6 +19,13 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
   }, timeoutMs);
 }
 
+/** One editor group, no bottom panel, `tab` in front: the step's screenshot shows its view at a readable width. */
+async function showAlone(wb: Workbench, page: Page, tab: string): Promise<void> {
+  await wb.runCommand('View: Close Panel');
+  await wb.runCommand('View: Single Column Editor Layout');
+  await page.locator('.tabs-container .tab', { hasText: tab }).first().click();
+}
+
 export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
   return [
     {
@@ -41,6 +48,12 @@ export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
         const counts = (await grid.locator('.rows .row').evaluateAll((rows) => rows.map((r) => r.children[4]?.textContent ?? ''))).map(Number);
         if (counts.length === 0 || counts.some((n, i) => n < 2 || (i > 0 && n > counts[i - 1]!))) throw new Error(`rows not filtered (>= 2) and sorted descending: ${counts.join(',')}`);
         await grid.locator('.rows .row .cell[data-col="0"]').first().click();
+        await showAlone(wb, page, 'Query: CTE customer_orders');
+        // The page keeps its state when its editor moves (retainContextWhenHidden): the same sorted, filtered rows.
+        await poll('the sorted, filtered grid after the layout change', async () => {
+          const f = await webviewFrame(page, '.results .grid .row', 30_000);
+          return /\bshown\b/.test(await f.innerText('.status')) && (await f.locator('.head [aria-sort="descending"]').count()) === 1;
+        }, 60_000);
       },
     },
     {
@@ -51,7 +64,8 @@ export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
         await poll('the dbt project in the Testing view', async () => (await tree.locator('.monaco-list-row').count()) > 0, 60_000);
         // The Build of the earlier step was reported here; expand project > orders to the failing test.
         for (const label of ['jaffle', 'orders']) {
-          const row = tree.locator('.monaco-list-row', { hasText: new RegExp(`^\\s*${label}\\b`) }).first();
+          // A whole word: 'orders', not 'stg_orders' (the row's text also holds its duration).
+          const row = tree.locator('.monaco-list-row', { hasText: new RegExp(`(^|[^\\w])${label}\\b`) }).first();
           await row.click();
           if ((await row.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
         }
@@ -75,7 +89,11 @@ export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
           const subtitle = await timeline.innerText('.subtitle');
           return !/running|queued/.test(subtitle) && (await timeline.$$('.bar')).length > 5 && (await timeline.$$('.bar.critical')).length > 0 && (await timeline.$$('.lane:not(.axis)')).length > 1;
         }, dbtMs);
-        await timeline.locator('.bar.critical').last().hover();
+        await wb.runCommand('View: Close Primary Side Bar');
+        await showAlone(wb, page, 'Timeline: dbt build');
+        // The page is made again in its new place and asks for its content.
+        const moved = await webviewFrame(page, '.timeline .chart .bar.critical', 60_000);
+        await moved.locator('.bar.critical').last().hover();
       },
     },
   ];
