@@ -28,19 +28,35 @@ export interface ProblemSources {
   schemaFile?(relPath: string): SchemaFile | undefined;
 }
 
-/** Sources that read and parse each file at most once: for locating every test of a project at a time. */
-export function cachedSources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
-  const texts = new Map<string, string | undefined>();
-  const schemas = new Map<string, SchemaFile | undefined>();
-  const read = (rel: string) => (texts.has(rel) ? texts.get(rel) : texts.set(rel, readFile(rel)).get(rel));
-  const schemaFile = (rel: string) => {
-    if (!schemas.has(rel)) {
+/**
+ * Parsed schema files kept from one pass over a project's tests (a Testing
+ * view sync) to the next: a file whose text did not change is not parsed
+ * again, so a manifest change after an edit re-parses only the edited file.
+ */
+export class SchemaFileCache {
+  private files = new Map<string, SchemaFile>();
+
+  /** Sources for one pass: each file read once, parsed only when its text changed; files this pass does not use are dropped. */
+  sources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+    const previous = this.files;
+    const next = (this.files = new Map<string, SchemaFile>());
+    const texts = new Map<string, string | undefined>();
+    const read = (rel: string) => (texts.has(rel) ? texts.get(rel) : texts.set(rel, readFile(rel)).get(rel));
+    const schemaFile = (rel: string) => {
       const text = read(rel);
-      schemas.set(rel, text === undefined ? undefined : new SchemaFile(text));
-    }
-    return schemas.get(rel);
-  };
-  return { index, readFile: read, schemaFile };
+      if (text === undefined) return undefined;
+      const known = next.get(rel) ?? previous.get(rel);
+      const file = known?.text === text ? known : new SchemaFile(text);
+      next.set(rel, file);
+      return file;
+    };
+    return { index, readFile: read, schemaFile };
+  }
+}
+
+/** Sources that read and parse each file at most once: for locating many tests at a time. */
+export function cachedSources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+  return new SchemaFileCache().sources(index, readFile);
 }
 
 const ERROR_STATUSES = new Set(['error', 'fail', 'runtime error']);

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { buildArgs, type DbtCommand } from '../dbt/args';
-import { cachedSources, testDefinition } from '../dbt/diagnosticsModel';
+import { SchemaFileCache, testDefinition } from '../dbt/diagnosticsModel';
 import type { ManifestIndex } from '../dbt/manifest';
 import { runsTests, subjectSelector, testOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
 import type { InvocationEntry, NodeRun } from '../dbt/treeModel';
@@ -27,6 +27,8 @@ export class TestExplorer implements vscode.Disposable {
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
   /** Test items by their id, `${root}#${uniqueId}`. */
   private readonly tests = new Map<string, vscode.TestItem>();
+  /** Parsed schema files per project root, kept between syncs. */
+  private readonly schemaFiles = new Map<string, SchemaFileCache>();
   /** Invocations a Testing run started: reported by that run, not again as an outside one. */
   private readonly ownRuns = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -62,6 +64,7 @@ export class TestExplorer implements vscode.Disposable {
       const index = this.deps.manifests.get(project.root)?.index;
       if (index) projectItems.push(this.projectItem(project, index));
     }
+    for (const root of this.schemaFiles.keys()) if (!this.deps.projects.get(root)) this.schemaFiles.delete(root);
     this.controller.items.replace(projectItems);
   }
 
@@ -69,8 +72,10 @@ export class TestExplorer implements vscode.Disposable {
     const root = project.root;
     const item = this.controller.createTestItem(root, project.name, vscode.Uri.file(join(root, 'dbt_project.yml')));
     this.data.set(item, { kind: 'project', root });
-    // Schema files hold many tests: each is read and parsed once per sync.
-    const sources = cachedSources(index, (rel) => readProjectFile(root, rel));
+    // Schema files hold many tests: each is read once per sync, and parsed only when it changed since the last.
+    let cache = this.schemaFiles.get(root);
+    if (!cache) this.schemaFiles.set(root, (cache = new SchemaFileCache()));
+    const sources = cache.sources(index, (rel) => readProjectFile(root, rel));
     item.children.replace(
       testSubjects(index).map((subject) => {
         const s = this.controller.createTestItem(`${root}#${subject.uniqueId}`, subject.name, subject.file ? vscode.Uri.file(join(root, subject.file)) : undefined);

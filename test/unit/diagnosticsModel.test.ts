@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cachedSources, lineFromMessage, parseFailureOf, ProblemsModel, testDefinition, type ProblemSources } from '../../src/dbt/diagnosticsModel';
+import { cachedSources, lineFromMessage, parseFailureOf, ProblemsModel, SchemaFileCache, testDefinition, type ProblemSources } from '../../src/dbt/diagnosticsModel';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import { jaffleDir, loadStream, resultOf } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
@@ -110,6 +110,21 @@ void describe('testDefinition with cachedSources', () => {
     assert.ok(reads.get('models/marts/schema.yml'), 'the marts schema file was read');
     assert.deepEqual([...reads.values()].filter((n) => n !== 1), [], 'each file read once');
     assert.equal(testDefinition(FAILING_TEST, 'test', 'x', cached)?.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
+  });
+});
+
+void describe('SchemaFileCache', () => {
+  void it('parses a file again only when its text changed since the last pass, and follows the new text', () => {
+    const cache = new SchemaFileCache();
+    const rel = 'models/marts/schema.yml';
+    let text = fixtureFile(rel)!;
+    const first = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
+    const same = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
+    assert.equal(same, first, 'unchanged text: the same parse');
+    text = `# a comment line moves everything down\n${text}`;
+    const sources = cache.sources(jaffleIndex(), () => text);
+    assert.notEqual(sources.schemaFile!(rel), first);
+    assert.equal(testDefinition(FAILING_TEST, 'test', 'x', sources)?.line, lineOf(rel, '- accepted_values:', 'name: status') + 1);
   });
 });
 
