@@ -144,8 +144,10 @@ export class TestExplorer implements vscode.Disposable {
           this.ownRuns.add(e.id);
         },
       });
-      if (ended) this.report(run, ended, reported);
-      if (ended) this.addCompiledSql(run, ended, reported);
+      if (ended) {
+        this.report(run, ended, reported);
+        this.addCompiledSql(run, ended, reported);
+      }
       // Tests dbt did not run (deselected, or the run failed before them) are skipped, not left spinning.
       for (const t of expected) if (!reported.states.has(t.id)) run.skipped(t);
       if (ended?.error) run.appendOutput(`${ended.error.replace(/\r?\n/g, '\r\n')}\r\n`);

@@ -21,7 +21,8 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
 
 /** One editor group, no bottom panel, `tab` in front: the step's screenshot shows its view at a readable width. */
 async function showAlone(wb: Workbench, page: Page, tab: string): Promise<void> {
-  await wb.runCommand('View: Hide Panel');
+  // Hide Panel is only offered while the panel shows.
+  if (await page.locator('.part.panel').isVisible()) await wb.runCommand('View: Hide Panel');
   await wb.runCommand('View: Single Column Editor Layout');
   await page.locator('.tabs-container .tab', { hasText: tab }).first().click();
 }
@@ -64,10 +65,11 @@ export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
         await poll('the dbt project in the Testing view', async () => (await tree.locator('.monaco-list-row').count()) > 0, 60_000);
         // The Build of the earlier step was reported here; expand project > orders to the failing test.
         for (const label of ['jaffle', 'orders']) {
-          // The row whose label is exactly this ('orders', not 'stg_orders'; the row's text also holds its description and duration).
-          const row = tree.locator('.monaco-list-row').filter({ has: page.getByText(label, { exact: true }) }).first();
-          await row.click();
-          if ((await row.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
+          // The row whose label is this one ('orders', not 'stg_orders'); the label's text ends with the description and duration ("ordersmodel: 0.5s").
+          const row = tree.locator('.monaco-list-row').filter({ has: page.locator('.label', { hasText: new RegExp(`^${label}((?![a-z_])|model\\b)`) }) }).first();
+          // The twistie expands; a click on the row itself would open the item's file.
+          if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+          await poll(`${label} expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true', 10_000);
         }
         const failing = tree.locator('.monaco-list-row', { hasText: 'accepted_values_orders_status' }).first();
         await poll('the failing test marked failed', async () => /fail/i.test((await failing.getAttribute('aria-label')) ?? '') || (await failing.locator('.codicon-testing-failed-icon').count()) > 0, dbtMs);
@@ -89,7 +91,7 @@ export function resultsSteps(wb: Workbench, page: Page, dbtMs: number): Step[] {
           const subtitle = await timeline.innerText('.subtitle');
           return !/running|queued/.test(subtitle) && (await timeline.$$('.bar')).length > 5 && (await timeline.$$('.bar.critical')).length > 0 && (await timeline.$$('.lane:not(.axis)')).length > 1;
         }, dbtMs);
-        await wb.runCommand('View: Hide Primary Side Bar');
+        if (await page.locator('.part.sidebar').isVisible()) await wb.runCommand('View: Close Primary Side Bar');
         await showAlone(wb, page, 'Timeline: dbt build');
         // The page is made again in its new place and asks for its content.
         const moved = await webviewFrame(page, '.timeline .chart .bar.critical', 60_000);
