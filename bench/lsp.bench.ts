@@ -7,21 +7,23 @@
 //   - hover and definition round trips over LSP to dist/server.js (target: p95 < 5 ms)
 //
 //   node scripts/build.mjs && node scripts/build.mjs bench/lsp.bench.ts
-//   node out/bench/lsp.bench.js --sizes 1000,5000,10000 --runs 5 [--out rows.json]
-import { execFile, spawn } from 'node:child_process';
+//   node out/bench/lsp.bench.js --sizes 1000,5000,10000 [--real-sizes 3000] --runs 5 [--out rows.json]
+// --real-sizes adds manifests of the real shape (bench/generate-real-project.ts:
+// packages, docs, exposures, about 3 tests per model); the largest decides
+// issue 13's hover/definition target.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { manifestChanged } from '../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../src/dbt/manifest';
 import { definitionTarget, locateAnchor } from '../src/server/definition';
 import { hoverMarkdown } from '../src/server/hover';
 import { targetAt } from '../src/server/targets';
 import { progress } from './lib/log';
-import { argValue, benchDbt, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
-import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
+import { startServer, type Server } from './lib/lspServer';
+import { argValue, benchDbt, cacheDir, intArg, sizesArg } from './lib/paths';
+import { generatorKey, prepareProject, type BenchProject, type Shape } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
 const run = promisify(execFile);
@@ -32,7 +34,7 @@ const WARMUP_SAMPLES = 40;
 
 /** A real manifest.json of the project, from one `dbt parse` into a private target path (cached by generator version and size). */
 async function manifestOf(project: BenchProject): Promise<string> {
-  const dir = join(cacheDir(), 'lsp', generatorKey(), `m${project.size}`);
+  const dir = join(cacheDir(), 'lsp', generatorKey(project.shape), `m${project.size}`);
   const manifest = join(dir, 'manifest.json');
   if (existsSync(manifest)) return manifest;
   mkdirSync(dir, { recursive: true });
@@ -96,51 +98,6 @@ async function rssHoldingJson(manifestPath: string): Promise<number> {
   return Number(stdout);
 }
 
-interface Server {
-  connection: MessageConnection;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts dist/server.js over stdio, gives it the manifest, resolves when it is indexed. */
-async function startServer(projectRoot: string, manifestPath: string): Promise<Server> {
-  const serverJs = join(repoRoot(), 'dist', 'server.js');
-  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run node scripts/build.mjs first`);
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  const loaded = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not index the manifest in time')), LSP_WAIT_MS);
-    connection.onNotification('window/logMessage', (p: { message: string }) => {
-      if (/^manifest for /.test(p.message)) {
-        clearTimeout(timer);
-        resolve();
-      } else if (/not read/.test(p.message)) {
-        clearTimeout(timer);
-        reject(new Error(p.message));
-      }
-    });
-  });
-  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
-  connection.listen();
-  await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(projectRoot).href, capabilities: {} });
-  await connection.sendNotification('initialized', {});
-  await connection.sendNotification(manifestChanged, { projectRoot, manifestPath, stale: false });
-  await loaded;
-  return {
-    connection,
-    pid: proc.pid ?? -1,
-    stop: async () => {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      await Promise.race([connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
-      await connection.sendNotification('exit').catch(() => undefined);
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(kill);
-      connection.dispose();
-    },
-  };
-}
-
 function offsetOf(text: string, position: { line: number; character: number }): number {
   let offset = 0;
   for (let line = 0; line < position.line; line++) offset = text.indexOf('\n', offset) + 1;
@@ -152,12 +109,18 @@ interface Probe {
   position: { line: number; character: number };
 }
 
-/** Cursor positions on every ref() of a sample of the project's model files. */
+/** Model files under dir, in a stable order. */
+function sqlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((x, y) => x.name.localeCompare(y.name))
+    .flatMap((e) => (e.isDirectory() ? sqlFiles(join(dir, e.name)) : e.name.endsWith('.sql') ? [join(dir, e.name)] : []));
+}
+
+/** Cursor positions on every one-argument ref() of a sample of the project's model files. */
 function probes(projectDir: string, limit: number): { files: { uri: string; text: string }[]; points: Probe[] } {
   const files: { uri: string; text: string }[] = [];
   const points: Probe[] = [];
-  const modelsDir = join(projectDir, 'models');
-  const all = readdirSync(modelsDir).flatMap((d) => readdirSync(join(modelsDir, d)).filter((f) => f.endsWith('.sql')).map((f) => join(modelsDir, d, f)));
+  const all = sqlFiles(join(projectDir, 'models')).filter((f) => /ref\('[^']+'\)/.test(readFileSync(f, 'utf8')));
   const step = Math.max(1, Math.floor(all.length / limit));
   for (let i = 0; i < all.length && files.length < limit; i += step) {
     const text = readFileSync(all[i], 'utf8');
@@ -184,17 +147,17 @@ async function latencies(server: Server, method: string, points: Probe[]): Promi
   return out;
 }
 
-async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
+async function benchSize(size: number, runs: number, shape: Shape, decidesIssueTarget: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const project = await prepareProject(size, progress);
+  const project = await prepareProject(size, progress, shape);
   try {
     const manifestPath = await manifestOf(project);
     const text = readFileSync(manifestPath, 'utf8');
     const mb = (text.length / 1048576).toFixed(1);
-    progress(`${size} models: manifest.json ${mb} MB`);
-
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    const slimPath = join(cacheDir(), 'lsp', generatorKey(), `m${size}`, 'slim.json');
+    const macros = Object.keys((parsed.macros as Record<string, unknown> | undefined) ?? {}).length;
+    progress(`${size} models (${shape}): manifest.json ${mb} MB, ${macros} macros`);
+    const slimPath = join(cacheDir(), 'lsp', generatorKey(shape), `m${size}`, 'slim.json');
     writeFileSync(slimPath, JSON.stringify(slimManifest(parsed)));
     const slimText = readFileSync(slimPath, 'utf8');
     // Interleaved run by run, so a busy machine slows baseline and ours alike.
@@ -284,12 +247,13 @@ async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
         const name = method.split('/')[1];
         rows.push(
           makeRow({
-            name: `lsp: ${name} round trip over LSP`,
+            name: `lsp: ${name} round trip over LSP${shape === 'real' ? ' [real shape]' : ''}`,
             projectSize: size,
             unit: 'ms',
             ours: samples,
             target: { text: 'p95 < 5 ms', met: (s) => s.p95 < 5 },
-            note: `${samples.length} requests on ${points.length} refs in ${files.length} files`,
+            issueTarget: decidesIssueTarget ? 'lsp-p95' : undefined,
+            note: `${samples.length} requests on ${points.length} refs in ${files.length} files; manifest.json ${mb} MB with ${macros} macros`,
           }),
         );
       }
@@ -299,16 +263,22 @@ async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
   } finally {
     project.cleanup();
   }
-  return rows;
+  // Real-shape rows say so in their name (sizes may coincide with the synthetic ones).
+  return shape === 'real' ? rows.map((r) => (r.name.endsWith(']') ? r : { ...r, name: `${r.name} [real shape]` })) : rows;
 }
 
 async function main(): Promise<void> {
   const sizes = sizesArg('sizes', [1000, 5000, 10000]);
+  const realSizes = argValue('real-sizes') === '' ? [] : sizesArg('real-sizes', []);
   const runs = intArg('runs', 5);
   const rows: BenchRow[] = [];
   for (const size of sizes) {
-    rows.push(...(await benchSize(size, runs)));
+    rows.push(...(await benchSize(size, runs, 'synthetic', false)));
     progress(`${size} models done`);
+  }
+  for (const size of realSizes) {
+    rows.push(...(await benchSize(size, runs, 'real', size === Math.max(...realSizes))));
+    progress(`${size} models (real shape) done`);
   }
   writeRows(argValue('out'), rows);
 }
