@@ -18,7 +18,9 @@ const PARTS: { id: string; title: string; measures: string }[] = [
   { id: 'lsp', title: 'Language server: manifest index, memory, hover and definition', measures: '5' },
   { id: 'events', title: 'Event throughput of a full build', measures: '6' },
   { id: 'extension', title: 'Extension activation and package size', measures: '7' },
-  { id: 'results', title: 'Results grid and Testing view', measures: 'issue 16' },
+  { id: 'lineage', title: 'Lineage view: open time', measures: '8' },
+  { id: 'restore', title: 'Warm equals cold: cost of restoring the manifest state', measures: '9' },
+  { id: 'results', title: 'Results grid and Testing view', measures: '10' },
 ];
 
 const README_START = '<!-- bench:results:start -->';

@@ -16,8 +16,10 @@
 #   BENCH_LSP_REAL_SIZES=3000      real-shape manifests for the language server (issue 13's hover/definition target)
 #   BENCH_EVENTS_SIZE=3000        project built for the event-throughput replay
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
-#   BENCH_RESULTS_SIZE=3000       project size for the Testing view population
-#   BENCH_PARTS="dbt editor lsp events extension results"   run only some parts
+#   BENCH_LINEAGE_SIZES=1000,3000 project sizes for the lineage open time
+#   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
+#   BENCH_RESULTS_SIZE=3000       project size for the Testing view population (issue 16)
+#   BENCH_PARTS="dbt editor lsp events extension lineage restore results"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,16 +27,16 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension results"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
-# The editor part drives code-server: set up its install too when it runs.
-case " $PARTS " in *" editor "*) bash scripts/setup.sh --e2e ;; *) bash scripts/setup.sh ;; esac
+# The editor part drives code-server, the lineage part Debian's Chromium: set up the e2e install when they run.
+case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *) bash scripts/setup.sh ;; esac
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/results.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -59,6 +61,7 @@ part editor out/bench/editor.main.js --sizes "${BENCH_EDITOR_SIZES:-100,1000,300
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
 part results out/bench/results.main.js --size "${BENCH_RESULTS_SIZE:-3000}" --runs "$RUNS"
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --real-sizes "${BENCH_LSP_REAL_SIZES:-3000}" --runs "$RUNS"
+part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")

@@ -14,7 +14,13 @@ import { registerCommands, commonOptions } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
+import type { ModelDocsPanel } from './editor/docsPanel';
+import type { DocsSite } from './editor/docsSite';
 import { DbtLanguageClient } from './editor/languageClient';
+import type { LineageViews } from './editor/lineage';
+import { setUpLineageAndDocs } from './editor/lineageCommands';
+import { JinjaSqlLanguage } from './editor/jinjaSql';
+import { registerLanguageCommands } from './editor/languageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -43,6 +49,9 @@ export interface ConductorApi {
   /** Run Selected SQL's history, newest first. */
   queryHistory: () => ReturnType<typeof queryHistory>;
   statusBar: StatusBar;
+  lineage: LineageViews;
+  modelDocs: ModelDocsPanel;
+  docsSite: DocsSite;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
 }
@@ -97,6 +106,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     runnerHost.onDidChange(() => {
       nodeTree.refresh();
       testTree.refresh();
+    }),
+    runnerHost.onDidFinish((entry) => {
+      compiled.refreshFrom(entry);
+      lsp.notifyShowColumns(entry);
     }),
     manifests.onDidChange(() => {
       codeLens.refresh();
@@ -175,8 +188,12 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
+  subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)));
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState), statusBar, ready };
+
+  const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
+  subs.push(...docs.disposables);
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState), statusBar, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
 }
 
 export async function deactivate(): Promise<void> {

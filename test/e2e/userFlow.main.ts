@@ -16,6 +16,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, type Browser } from './lib/browser';
+import { lineageSteps } from './lineageFlow';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
@@ -23,6 +24,7 @@ import { resultsSteps } from './resultsSteps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
+import { languageSteps } from './languageSteps';
 
 const FIXTURE = join(repoRoot(), 'test/fixtures/jaffle');
 // Bounds for dbt work seen through the UI (2 cores, other jobs running).
@@ -170,6 +172,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await poll('the unknown ref in the Problems panel', async () => (await wb.problems()).some((r) => /no_such_model/.test(r)), 60_000);
         },
       },
+      ...languageSteps(wb, page, ws.dir),
       {
         name: 'cancel a long run from the notification; the next run works',
         async run() {
@@ -205,6 +208,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           }, DBT_MS);
         },
       },
+      ...lineageSteps(wb, DBT_MS),
       ...resultsSteps(wb, page, DBT_MS),
     ]);
   } finally {
