@@ -3,10 +3,10 @@
 // way the process can end into a clear RunnerError for whoever waits.
 import { execa, type ResultPromise } from 'execa';
 import type { ManifestMessage, RawDbtEvent, ReadyMessage, ResultMessage, StatusMessage, WorkerMessage, WorkerRequest } from '../dbt/protocol';
+import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
 import { RunnerError } from './api';
 import { JsonLineReader } from './lineReader';
 import { TailBuffer } from './tailBuffer';
-import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
 
 export interface WorkerProcessOptions {
   python: string;
