@@ -1,6 +1,7 @@
 // The contract between the TypeScript runner and the Python worker
 // (src/runner/dbt_worker.py mirrors this file), and the result shape that
-// both backends (worker and CLI fallback) produce. Pure types: no imports.
+// both backends (worker and CLI fallback) produce. Types, and the protocol's
+// strings as values for test/unit/worker-parity.test.ts; no imports.
 //
 // Transport: JSON lines. Requests go to the worker's stdin; the worker
 // answers on its original stdout (fd 1 duplicated at start-up), while fd 1
