@@ -33,6 +33,7 @@ export class CliResultCollector {
   private errorText: string | null = null;
   private stackTrace: string | null = null;
   private catalogPath: string | null = null;
+  private commandCompleted = false;
 
   constructor(readonly command: string) {}
 
@@ -64,9 +65,17 @@ export class CliResultCollector {
       case 'CatalogWritten':
         this.catalogPath = str(data.path);
         break;
+      case 'CommandCompleted':
+        this.commandCompleted = true;
+        break;
       default:
         if (RESULT_EVENTS.has(event.info.name)) this.fromLogResult(data);
     }
+  }
+
+  /** dbt said the command is over (its outcome is settled; the process is only exiting). */
+  get completed(): boolean {
+    return this.commandCompleted;
   }
 
   /** Path of catalog.json when `docs generate` wrote one (the caller reads it after the process ended). */

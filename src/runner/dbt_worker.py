@@ -1007,6 +1007,8 @@ class Worker:
         send = self.channel.send_event
 
         def on_event(msg):
+            if msg.info.name == "CommandCompleted":
+                self.disarm_after_completion()
             try:
                 if verbose or msg.info.name not in NOISE_EVENTS:
                     send(inv_id, msg)
@@ -1014,6 +1016,14 @@ class Worker:
                 pass
 
         return [on_event]
+
+    def disarm_after_completion(self):
+        """dbt fired CommandCompleted: the command's outcome is settled, so a cancel arriving now
+        changes nothing, as the CLI backend ignores one after that event (a cancel that lands
+        in dbt's last steps would turn a finished command into an interrupted one, or not,
+        depending only on how long each backend takes to wind down)."""
+        with self.lock:
+            self.interrupt_armed = False
 
     def status(self, req_id, with_digest):
         out = {"type": "status", "id": req_id, "rssBytes": rss_bytes(), "invocations": self.invocations,

@@ -253,7 +253,7 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     const onEvent = whenSlowQueryRuns((e) => {
       killed = Number(e.info.pid);
       process.kill(killed, 'SIGKILL');
-    }, 0);
+    }, { delayMs: 0 });
     const failed = record(runner, SLOW_RUN, undefined, onEvent, true);
     await assert.rejects(failed, (e: RunnerError) => {
       assert.ok(e instanceof RunnerError);

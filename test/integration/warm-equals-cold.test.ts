@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
+import type { InvocationResult } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
-import { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, statuses, type TempProject } from './runnerHelpers';
+import { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 const ORDERS_CTE = '__dbt__cte__int_order_payments as (';
@@ -26,22 +26,10 @@ function runResults(root: string): { generated: string; statuses: Record<string,
   return { generated: rr.metadata.generated_at, statuses: Object.fromEntries(rr.results.map((r) => [r.unique_id, r.status])) };
 }
 
-/**
- * Runs `args` and cancels once the slow model's big query is running and the
- * other selected nodes have finished, so what "finished" means is the same
- * for every backend. Needs verbose events (SQLQuery).
- */
+/** Runs `args` and cancels once the slow model's query runs and the others have finished (the same point for every backend). */
 async function cancelWhenOnlySlowLeft(runner: ProjectRunner, args: string[], others: string[]): Promise<InvocationResult> {
   const ac = new AbortController();
-  const finished = new Set<string>();
-  let slowRunning = false;
-  const onEvent = (e: RawDbtEvent): void => {
-    const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id ?? '';
-    if (e.info.name === 'NodeFinished') finished.add(uid);
-    if (e.info.name === 'SQLQuery' && uid === 'model.jaffle.slow_model' && String(e.data.sql ?? '').includes('range(')) slowRunning = true;
-    if (slowRunning && others.every((o) => finished.has(o)) && !ac.signal.aborted) setTimeout(() => ac.abort(), 500);
-  };
-  return (await record(runner, args, ac.signal, onEvent, true)).result;
+  return (await record(runner, args, ac.signal, whenSlowQueryRuns(() => ac.abort(), { others }), true)).result;
 }
 
 for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
@@ -110,6 +98,23 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
         const rr = runResults(p.root);
         assert.notEqual(rr.generated, before, `${name}: run_results.json was written`);
         assert.deepEqual(rr.statuses, expected, `${name}: run_results.json holds the finished nodes`);
+      }
+    });
+
+    // Seed 1104 of the equivalence layer: a cancel that came as the command ended gave exit 1 warm
+    // (the worker had answered) and exit 2 cold (the SIGINT landed while the process was exiting).
+    void it('a cancel that arrives once dbt completed the command changes nothing, on both backends', T, async () => {
+      const args = ['run', '--select', 'stg_customers', 'stg_orders'];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const ac = new AbortController();
+        const { result: r, names } = await record(runner, args, ac.signal, (e) => {
+          if (e.info.name === 'CommandCompleted') ac.abort();
+        });
+        assert.ok(names.includes('CommandCompleted'), name);
+        assert.equal(r.cancelled, false, name);
+        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
+        assert.equal(statuses(r)['model.jaffle.stg_orders'], 'success', name);
+        assert.deepEqual(runResults(p.root).statuses, { 'model.jaffle.stg_customers': 'success', 'model.jaffle.stg_orders': 'success' }, name);
       }
     });
   });
