@@ -2,7 +2,7 @@
 // each case is one way a warm worker used to answer differently from a fresh
 // `dbt` process. test/equivalence checks the same contract on random sequences.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InvocationResult } from '../../src/dbt/protocol';
@@ -115,6 +115,27 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
         assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
         assert.equal(statuses(r)['model.jaffle.stg_orders'], 'success', name);
         assert.deepEqual(runResults(p.root).statuses, { 'model.jaffle.stg_customers': 'success', 'model.jaffle.stg_orders': 'success' }, name);
+      }
+    });
+
+    // A manifest parsed without --warn-error used to be re-parsed without it too: the warning
+    // stayed a warning where a cold `dbt run --warn-error` on the same files fails.
+    void it('--warn-error applies to the warm re-parse: a parse-time warning fails the run, as cold', T, async () => {
+      const ghost = join(p.root, 'models', 'ghost.yml');
+      const patch = (description: string) => `version: 2\nmodels:\n  - name: ghost_model\n    description: ${description}\n`;
+      const args = ['run', '--select', 'stg_customers'];
+      try {
+        writeFileSync(ghost, patch('no such model'));
+        const warned = await warm.invoke({ args });
+        assert.equal(warned.exitCode, 0, JSON.stringify(warned.exception));
+        writeFileSync(ghost, patch('still no such model')); // new content: dbt's partial parsing reads it again
+        for (const [name, runner] of [['worker', warm], ['cli', cold]] as const) {
+          const r = await runner.invoke({ args: [...args, '--warn-error'] });
+          assert.equal(r.exitCode, 2, `${name}: ${JSON.stringify(r.nodes)}`);
+          assert.match(r.exception?.message ?? '', /ghost_model/, name);
+        }
+      } finally {
+        rmSync(ghost, { force: true });
       }
     });
   });
