@@ -3,12 +3,26 @@
 // prints the URL. Runs until Ctrl-C, then stops everything it started.
 //
 // Env: DEMO_PORT (default: a free port), DEMO_PROJECT (default demo/project).
+// `--postgres`: the profile's `pg` target on the tests' throwaway PostgreSQL
+// server (scripts/postgres.sh; started unless running, then stopped on exit).
 import { join } from 'node:path';
 import { onExit } from './lib/cleanup';
 import { startCodeServer } from './lib/codeServer';
 import { pythonPath, repoRoot } from './lib/paths';
 import { packageExtension } from './lib/vsix';
 import { copyWorkspace } from './lib/workspace';
+import { ensurePostgres, pgQuery, pgTargetEnv } from '../fixtures/lib/postgres';
+
+const POSTGRES = process.argv.includes('--postgres');
+
+/** dbt's environment for the demo: its DuckDB file, or the `pg` target on a database of its own. */
+async function demoEnv(tmp: string): Promise<Record<string, string>> {
+  if (!POSTGRES) return { DBT_CONDUCTOR_DEMO_DB: join(tmp, 'roastery.duckdb') };
+  const pg = ensurePostgres();
+  if ((await pgQuery('postgres', "select 1 from pg_database where datname = 'roastery'")).length === 0) await pgQuery('postgres', 'create database roastery');
+  console.log(`demo: PostgreSQL on ${pg.host}:${pg.port}, database roastery, user ${pg.user} (password in the DBT_ENV_SECRET_POSTGRES_PASSWORD of the workbench's environment)`);
+  return pgTargetEnv('roastery');
+}
 
 async function main(): Promise<void> {
   // Registered first, so it runs after the other exit tasks.
@@ -21,15 +35,15 @@ async function main(): Promise<void> {
     folder: workspace.dir,
     vsix: vsix.file,
     ...(process.env.DEMO_PORT ? { port: Number(process.env.DEMO_PORT) } : {}),
-    settings: { 'dbtConductor.pythonPath': pythonPath(), 'workbench.colorTheme': 'Default Dark Modern' },
-    env: { DBT_CONDUCTOR_DEMO_DB: join(workspace.tmp, 'roastery.duckdb') },
+    settings: { 'dbtConductor.pythonPath': pythonPath(), 'workbench.colorTheme': 'Default Dark Modern', ...(POSTGRES ? { 'dbtConductor.target': 'pg' } : {}) },
+    env: await demoEnv(workspace.tmp),
   });
   vsix.remove();
   console.log(`
   dbt Conductor demo is running.
 
     Open:     ${server.workbenchUrl()}
-    Project:  ${workspace.dir} (a copy of demo/project; DuckDB file beside it)
+    Project:  ${workspace.dir} (a copy of demo/project; ${POSTGRES ? 'target pg: PostgreSQL, database roastery' : 'DuckDB file beside it'})
     Python:   ${pythonPath()}
 
   Try: open models/marts/orders.sql and click "Run" above it, or run
