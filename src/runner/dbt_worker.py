@@ -1091,6 +1091,12 @@ class Worker:
         TaskRecorder.task = None
         if own and res.result is not None and hasattr(res.result, "write"):
             try:
+                recorded = getattr(res.result, "args", None)
+                if isinstance(recorded, dict):
+                    # The file records the command's flags, and `dbt retry` replays them: record
+                    # what the user ran (dbt's default write_json), not our --no-write-json, or the
+                    # retry would leave the previous run_results.json in place.
+                    recorded["write_json"] = True
                 res.result.write(os.path.join(target_dir(self.project_dir, args), "run_results.json"))
             except Exception:
                 sys.stderr.write("conductor: could not write run_results.json: " + traceback.format_exc())

@@ -26,6 +26,16 @@ function runResults(root: string): { generated: string; statuses: Record<string,
   return { generated: rr.metadata.generated_at, statuses: Object.fromEntries(rr.results.map((r) => [r.unique_id, r.status])) };
 }
 
+/**
+ * The flags a run recorded in target/run_results.json (what `dbt retry` replays), less the
+ * invocation's command line and the log flags each backend sets to read dbt's events.
+ */
+function runArgs(root: string): Record<string, unknown> {
+  const rr = JSON.parse(readFileSync(join(root, 'target', 'run_results.json'), 'utf8')) as { args: Record<string, unknown> };
+  const { invocation_command: _command, log_format: _format, log_level: _level, ...rest } = rr.args;
+  return rest;
+}
+
 /** Runs `args` and cancels once the slow model's query runs and the others have finished (the same point for every backend). */
 async function cancelWhenOnlySlowLeft(runner: ProjectRunner, args: string[], others: string[]): Promise<InvocationResult> {
   const ac = new AbortController();
@@ -137,6 +147,25 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       } finally {
         rmSync(ghost, { force: true });
       }
+    });
+
+    // Seeds 1112 and 1120 of the equivalence layer: the worker wrote run_results.json recording its own
+    // --no-write-json, which `dbt retry` replays, so a warm retry left the previous file in place.
+    void it('retry after a warm run writes run_results.json of the retried nodes, as after a cold run', T, async () => {
+      const args = ['run', '--select', 'stg_orders', 'broken_runtime', '--vars', '{broken_runtime: true}'];
+      const recorded: Record<string, unknown>[] = [];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const first = await runner.invoke({ args });
+        assert.equal(first.exitCode, 1, name);
+        recorded.push(runArgs(p.root));
+        const before = runResults(p.root).generated;
+        const retry = await runner.invoke({ args: ['retry'] });
+        assert.equal(retry.exitCode, 1, name);
+        const rr = runResults(p.root);
+        assert.notEqual(rr.generated, before, `${name}: retry wrote run_results.json`);
+        assert.deepEqual(rr.statuses, { 'model.jaffle.broken_runtime': 'error' }, `${name}: only the retried node`);
+      }
+      assert.deepEqual(recorded[1], recorded[0], 'the flags recorded in run_results.json');
     });
   });
 
