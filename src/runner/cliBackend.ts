@@ -89,8 +89,12 @@ export class CliBackend implements Backend {
     let killed = false;
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      cancelled = true;
-      child.kill('SIGINT'); // dbt's KeyboardInterrupt path: cancels queries, writes partial results
+      // After CommandCompleted the outcome is settled: a SIGINT now would only make the exit code
+      // depend on how far the process got in exiting (the worker ignores such a cancel too).
+      if (!collector.completed) {
+        cancelled = true;
+        child.kill('SIGINT'); // dbt's KeyboardInterrupt path: cancels queries, writes partial results
+      }
       graceTimer = setTimeout(() => {
         killed = true;
         child.kill('SIGKILL');

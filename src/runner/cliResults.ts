@@ -33,6 +33,7 @@ export class CliResultCollector {
   private errorText: string | null = null;
   private stackTrace: string | null = null;
   private catalogPath: string | null = null;
+  private commandCompleted = false;
 
   constructor(readonly command: string) {}
 
@@ -41,6 +42,9 @@ export class CliResultCollector {
     switch (event.info.name) {
       case 'NodeFinished':
         this.fromNodeFinished(data);
+        break;
+      case 'SkippingDetails':
+        this.fromSkipped(data);
         break;
       case 'PrintEvent':
       case 'ListCmdOut':
@@ -64,9 +68,17 @@ export class CliResultCollector {
       case 'CatalogWritten':
         this.catalogPath = str(data.path);
         break;
+      case 'CommandCompleted':
+        this.commandCompleted = true;
+        break;
       default:
         if (RESULT_EVENTS.has(event.info.name)) this.fromLogResult(data);
     }
+  }
+
+  /** dbt said the command is over (its outcome is settled; the process is only exiting). */
+  get completed(): boolean {
+    return this.commandCompleted;
   }
 
   /** Path of catalog.json when `docs generate` wrote one (the caller reads it after the process ended). */
@@ -139,53 +151,75 @@ export class CliResultCollector {
   }
 
   private fromNodeFinished(data: Obj): void {
-    const info = obj(data.node_info);
     const rr = obj(data.run_result);
-    const uniqueId = str(info.unique_id);
-    if (!uniqueId) return;
-    const resourceType = str(info.resource_type) ?? uniqueId.split('.')[0];
+    const id = identity(data);
+    if (!id) return;
     // dbt compiles ephemeral models on the way (NodeStart/NodeFinished fire) but lists them
     // among the results only for `compile`; match the result object the worker reads.
-    if (info.materialized === 'ephemeral' && resourceType === 'model' && this.command !== 'compile') return;
+    if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model' && this.command !== 'compile') return;
     const timing: TimingEntry[] = (Array.isArray(rr.timing_info) ? rr.timing_info : []).map((t) => {
       const o = obj(t);
       return { name: str(o.name) ?? '', startedAt: str(o.started_at) ?? undefined, completedAt: str(o.completed_at) ?? undefined };
     });
     const message = str(rr.message);
-    this.finished.add(uniqueId);
-    this.nodes.set(uniqueId, {
-      uniqueId,
-      resourceType,
-      name: str(info.node_name) ?? uniqueId.split('.').pop() ?? '',
-      status: str(rr.status) ?? str(info.node_status) ?? '',
+    this.finished.add(id.uniqueId);
+    this.nodes.set(id.uniqueId, {
+      ...id,
+      status: str(rr.status) ?? str(obj(data.node_info).node_status) ?? '',
       message: message === '' ? null : message,
       executionTime: num(rr.execution_time),
-      failures: TEST_TYPES.has(resourceType) ? num(rr.num_failures) : null,
+      failures: TEST_TYPES.has(id.resourceType) ? num(rr.num_failures) : null,
       timing,
       adapterResponse: obj(rr.adapter_response),
-      relationName: str(obj(info.node_relation).relation_name) || null,
     });
   }
 
   /** Without debug-level events (a user-set --log-level), the Log*Result lines are the source. */
   private fromLogResult(data: Obj): void {
-    const info = obj(data.node_info);
-    const uniqueId = str(info.unique_id);
-    if (!uniqueId || this.finished.has(uniqueId)) return;
-    const resourceType = str(info.resource_type) ?? uniqueId.split('.')[0];
-    this.nodes.set(uniqueId, {
-      uniqueId,
-      resourceType,
-      name: str(info.node_name) ?? uniqueId.split('.').pop() ?? '',
-      status: str(info.node_status) ?? str(data.status) ?? '',
+    const id = identity(data);
+    if (!id || this.finished.has(id.uniqueId)) return;
+    this.nodes.set(id.uniqueId, {
+      ...id,
+      status: str(obj(data.node_info).node_status) ?? str(data.status) ?? '',
       message: str(data.result_message) ?? null,
       executionTime: num(data.execution_time),
-      failures: TEST_TYPES.has(resourceType) ? num(data.num_failures) : null,
+      failures: TEST_TYPES.has(id.resourceType) ? num(data.num_failures) : null,
       timing: [],
       adapterResponse: {},
-      relationName: str(obj(info.node_relation).relation_name) || null,
     });
   }
+
+  /**
+   * A skipped node. Usually NodeFinished follows and replaces this entry; when an on-run-start
+   * hook failed, dbt marks every selected node skipped with this event alone, and its result
+   * (which the worker reads) lists them.
+   */
+  private fromSkipped(data: Obj): void {
+    const id = identity(data);
+    if (!id || this.finished.has(id.uniqueId)) return;
+    this.nodes.set(id.uniqueId, {
+      ...id,
+      status: 'skipped',
+      message: null,
+      executionTime: 0,
+      failures: TEST_TYPES.has(id.resourceType) ? 0 : null,
+      timing: [],
+      adapterResponse: {},
+    });
+  }
+}
+
+/** Which node an event is about, from its node_info. */
+function identity(data: Obj): Pick<NodeResult, 'uniqueId' | 'resourceType' | 'name' | 'relationName'> | undefined {
+  const info = obj(data.node_info);
+  const uniqueId = str(info.unique_id);
+  if (!uniqueId) return undefined;
+  return {
+    uniqueId,
+    resourceType: str(info.resource_type) ?? uniqueId.split('.')[0],
+    name: str(info.node_name) ?? uniqueId.split('.').pop() ?? '',
+    relationName: str(obj(info.node_relation).relation_name) || null,
+  };
 }
 
 function previewTable(data: Obj): PreviewTable {

@@ -74,14 +74,19 @@ KNOWN_COMMANDS = frozenset(
         "parse", "retry", "run", "run-operation", "seed", "show", "snapshot", "source", "test",
     ]
 )
-# Arguments that change what a parse produces: part of the staleness key and
-# passed on to the re-parse.
+# Arguments that change what a parse produces, or whether it fails (--warn-error
+# turns a parse-time warning into an error, as a cold `dbt` parsing the same
+# files with the same flags would): part of the staleness key and passed on to
+# the re-parse. PARSE_ARGS take a value; PARSE_FLAGS do not.
 PARSE_ARGS = {
     "--target": "--target", "-t": "--target", "--profile": "--profile", "--vars": "--vars",
     "--profiles-dir": "--profiles-dir", "--project-dir": "--project-dir",
+    "--warn-error-options": "--warn-error-options", "--maximum-seed-size-mib": "--maximum-seed-size-mib",
 }
-PARSE_ENV = ("DBT_TARGET", "DBT_PROFILE", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR",
-             "DBT_ENGINE_TARGET", "DBT_ENGINE_PROFILE", "DBT_ENGINE_PROFILES_DIR", "DBT_ENGINE_PROJECT_DIR")
+PARSE_FLAGS = frozenset(["--warn-error"])
+PARSE_ENV = tuple(prefix + name for name in ("TARGET", "PROFILE", "PROFILES_DIR", "PROJECT_DIR", "WARN_ERROR",
+                                             "WARN_ERROR_OPTIONS", "MAXIMUM_SEED_SIZE_MIB")
+                  for prefix in ("DBT_", "DBT_ENGINE_"))
 # Files dbt reads while parsing; other files (databases, logs) do not make a manifest stale.
 PARSED_SUFFIXES = (".sql", ".py", ".yml", ".yaml", ".csv", ".md", ".jinja", ".jinja2", ".j2", ".env", ".json")
 SKIP_DIRS = frozenset(["target", "logs", "node_modules", "__pycache__", "site-packages"])
@@ -216,7 +221,7 @@ def command_of(args):
 
 
 def parse_args_of(args):
-    """The parse-relevant options in args, normalised to [(--option, value)]."""
+    """The parse-relevant options in args, normalised to [(--option, value)] and [(--flag,)]."""
     found = []
     i = 0
     while i < len(args):
@@ -224,7 +229,9 @@ def parse_args_of(args):
         name, value = a, None
         if a.startswith("--") and "=" in a:
             name, value = a.split("=", 1)
-        if name in PARSE_ARGS:
+        if a in PARSE_FLAGS:
+            found.append((a,))
+        elif name in PARSE_ARGS:
             if value is None and i + 1 < len(args):
                 value = args[i + 1]
                 i += 1
@@ -305,9 +312,9 @@ def target_dir(project_dir, args):
 
 
 def profiles_dir_of(parse_args, project_dir):
-    for name, value in parse_args:
-        if name == "--profiles-dir":
-            return os.path.abspath(value)
+    for option in parse_args:
+        if option[0] == "--profiles-dir":
+            return os.path.abspath(option[1])
     env = os.environ.get("DBT_PROFILES_DIR") or os.environ.get("DBT_ENGINE_PROFILES_DIR")
     if env:
         return os.path.abspath(env)
@@ -1009,6 +1016,8 @@ class Worker:
         send = self.channel.send_event
 
         def on_event(msg):
+            if msg.info.name == "CommandCompleted":
+                self.disarm_after_completion()
             try:
                 if verbose or msg.info.name not in NOISE_EVENTS:
                     send(inv_id, msg)
@@ -1016,6 +1025,14 @@ class Worker:
                 pass
 
         return [on_event]
+
+    def disarm_after_completion(self):
+        """dbt fired CommandCompleted: the command's outcome is settled, so a cancel arriving now
+        changes nothing, as the CLI backend ignores one after that event (a cancel that lands
+        in dbt's last steps would turn a finished command into an interrupted one, or not,
+        depending only on how long each backend takes to wind down)."""
+        with self.lock:
+            self.interrupt_armed = False
 
     def status(self, req_id, with_digest):
         out = {"type": "status", "id": req_id, "rssBytes": rss_bytes(), "invocations": self.invocations,
@@ -1074,6 +1091,12 @@ class Worker:
         TaskRecorder.task = None
         if own and res.result is not None and hasattr(res.result, "write"):
             try:
+                recorded = getattr(res.result, "args", None)
+                if isinstance(recorded, dict):
+                    # The file records the command's flags, and `dbt retry` replays them: record
+                    # what the user ran (dbt's default write_json), not our --no-write-json, or the
+                    # retry would leave the previous run_results.json in place.
+                    recorded["write_json"] = True
                 res.result.write(os.path.join(target_dir(self.project_dir, args), "run_results.json"))
             except Exception:
                 sys.stderr.write("conductor: could not write run_results.json: " + traceback.format_exc())
@@ -1163,7 +1186,7 @@ class Worker:
         """
         if forced:
             self.manifest = None
-        pres = self.run_dbt(inv_id, ["parse"] + [x for pair in pargs for x in pair], {}, verbose, None)
+        pres = self.run_dbt(inv_id, ["parse"] + [x for option in pargs for x in option], {}, verbose, None)
         if pres.success and pres.result is not None:
             self.remember_manifest(inv_id, pres.result, key)
             return None

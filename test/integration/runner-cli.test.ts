@@ -2,6 +2,7 @@
 // the worker: same node ids and statuses for the same build, outputs for ls,
 // show and compile, and cancel through SIGINT.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
@@ -88,5 +89,43 @@ void describe('CLI backend against the worker on jaffle (dbt 1.12)', () => {
     assert.equal(slow.result.exitCode, 2);
     assert.equal(slow.result.cancelled, true);
     assert.equal(slow.result.exception?.type, 'KeyboardInterrupt');
+  });
+});
+
+// Seed 1120 of the equivalence layer: with target ci in a file named ci.duckdb, the name `ci` is
+// both a catalog and a schema, so shop's on-run-start hook (`create table ... ci.run_audit`) fails;
+// dbt then marks every selected node skipped without a NodeFinished event.
+void describe('CLI backend against the worker when an on-run-start hook fails (shop, dbt 1.12)', () => {
+  let p: TempProject;
+
+  before(async () => {
+    p = await copyProject('shop', 'duckdb', ['shop_common']);
+    p.env.DBT_DUCKDB_PATH_CI = join(p.dir, 'ci.duckdb');
+  });
+
+  after(async () => {
+    await p.cleanup();
+  });
+
+  void it('the selected nodes are reported skipped by both backends', T, async () => {
+    const args = ['run', '--select', '+int_items_priced', '--target', 'ci'];
+    const results: Record<string, InvocationResult> = {};
+    for (const backend of ['cli', 'worker'] as const) {
+      const runner = makeRunner(p, { backend });
+      try {
+        if (backend === 'cli') assert.equal((await runner.invoke({ args: ['deps'] })).exitCode, 0);
+        results[backend] = await runner.invoke({ args });
+      } finally {
+        await runner.dispose();
+      }
+    }
+    const { cli: c, worker: w } = results;
+    assert.equal(c.exitCode, 1);
+    assert.equal(w.exitCode, 1);
+    assert.match(w.nodes.find((n) => n.uniqueId.startsWith('operation.'))?.message ?? '', /on-run-start.*failed/);
+    const skipped = { 'model.shop.int_items_priced': 'skipped', 'model.shop.stg_items': 'skipped' };
+    const models = (r: InvocationResult) => Object.fromEntries(Object.entries(statuses(r)).filter(([uid]) => uid.startsWith('model.')));
+    assert.deepEqual(models(w), skipped);
+    assert.deepEqual(models(c), skipped);
   });
 });

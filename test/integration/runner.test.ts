@@ -270,7 +270,7 @@ function runnerCases(adapter: Adapter): void {
     const onEvent = whenSlowQueryRuns((e) => {
       killed = Number(e.info.pid);
       process.kill(killed, 'SIGKILL');
-    }, 0);
+    }, { delayMs: 0 });
     const failed = record(runner, SLOW_RUN, undefined, onEvent, true);
     await assert.rejects(failed, (e: RunnerError) => {
       assert.ok(e instanceof RunnerError);

@@ -137,22 +137,6 @@ export async function assertWarehouseFree(p: TempProject, what = 'after the invo
 /** Events that only a parse fires (none of them appears when the cached manifest is reused). */
 export const PARSE_ONLY_EVENTS = ['ParsePerfInfoPath', 'StateCheckVarsHash', 'PartialParsingEnabled', 'PartialParsingSkipParsing', 'UnableToPartialParse', 'ParseCmdPerf'];
 
-/**
- * An onEvent handler that calls `act` once the slow model's long query is
- * really running (its SQLQuery event, plus a second): DuckDB's range() sum or
- * PostgreSQL's pg_sleep. DuckDB's interrupt only stops a statement that is
- * executing; one sent between statements is lost and dbt then waits for the
- * next statement (minutes). Needs verboseEvents (SQLQuery is filtered by default).
- */
-export function whenSlowQueryRuns(act: (event: RawDbtEvent) => void, delayMs = 1000): (e: RawDbtEvent) => void {
-  let fired = false;
-  return (e) => {
-    const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id;
-    if (fired || e.info.name !== 'SQLQuery' || !uid?.endsWith('.slow_model')) return;
-    if (!/range\(|pg_sleep\(/.test(String(e.data.sql ?? ''))) return;
-    fired = true;
-    setTimeout(() => act(e), delayMs);
-  };
-}
+export { whenSlowQueryRuns } from '../fixtures/lib/slowQuery';
 
 export const SLOW_RUN = ['run', '--select', 'slow_model', '--vars', '{slow: true}'];

@@ -2,12 +2,12 @@
 // each case is one way a warm worker used to answer differently from a fresh
 // `dbt` process. test/equivalence checks the same contract on random sequences.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
+import type { InvocationResult } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
-import { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, statuses, type TempProject } from './runnerHelpers';
+import { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 const ORDERS_CTE = '__dbt__cte__int_order_payments as (';
@@ -27,21 +27,19 @@ function runResults(root: string): { generated: string; statuses: Record<string,
 }
 
 /**
- * Runs `args` and cancels once the slow model's big query is running and the
- * other selected nodes have finished, so what "finished" means is the same
- * for every backend. Needs verbose events (SQLQuery).
+ * The flags a run recorded in target/run_results.json (what `dbt retry` replays), less the
+ * invocation's command line and the log flags each backend sets to read dbt's events.
  */
+function runArgs(root: string): Record<string, unknown> {
+  const rr = JSON.parse(readFileSync(join(root, 'target', 'run_results.json'), 'utf8')) as { args: Record<string, unknown> };
+  const { invocation_command: _command, log_format: _format, log_level: _level, ...rest } = rr.args;
+  return rest;
+}
+
+/** Runs `args` and cancels once the slow model's query runs and the others have finished (the same point for every backend). */
 async function cancelWhenOnlySlowLeft(runner: ProjectRunner, args: string[], others: string[]): Promise<InvocationResult> {
   const ac = new AbortController();
-  const finished = new Set<string>();
-  let slowRunning = false;
-  const onEvent = (e: RawDbtEvent): void => {
-    const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id ?? '';
-    if (e.info.name === 'NodeFinished') finished.add(uid);
-    if (e.info.name === 'SQLQuery' && uid === 'model.jaffle.slow_model' && String(e.data.sql ?? '').includes('range(')) slowRunning = true;
-    if (slowRunning && others.every((o) => finished.has(o)) && !ac.signal.aborted) setTimeout(() => ac.abort(), 500);
-  };
-  return (await record(runner, args, ac.signal, onEvent, true)).result;
+  return (await record(runner, args, ac.signal, whenSlowQueryRuns(() => ac.abort(), { others }), true)).result;
 }
 
 for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
@@ -111,6 +109,63 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
         assert.notEqual(rr.generated, before, `${name}: run_results.json was written`);
         assert.deepEqual(rr.statuses, expected, `${name}: run_results.json holds the finished nodes`);
       }
+    });
+
+    // Seed 1104 of the equivalence layer: a cancel that came as the command ended gave exit 1 warm
+    // (the worker had answered) and exit 2 cold (the SIGINT landed while the process was exiting).
+    void it('a cancel that arrives once dbt completed the command changes nothing, on both backends', T, async () => {
+      const args = ['run', '--select', 'stg_customers', 'stg_orders'];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const ac = new AbortController();
+        const { result: r, names } = await record(runner, args, ac.signal, (e) => {
+          if (e.info.name === 'CommandCompleted') ac.abort();
+        });
+        assert.ok(names.includes('CommandCompleted'), name);
+        assert.equal(r.cancelled, false, name);
+        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
+        assert.equal(statuses(r)['model.jaffle.stg_orders'], 'success', name);
+        assert.deepEqual(runResults(p.root).statuses, { 'model.jaffle.stg_customers': 'success', 'model.jaffle.stg_orders': 'success' }, name);
+      }
+    });
+
+    // A manifest parsed without --warn-error used to be re-parsed without it too: the warning
+    // stayed a warning where a cold `dbt run --warn-error` on the same files fails.
+    void it('--warn-error applies to the warm re-parse: a parse-time warning fails the run, as cold', T, async () => {
+      const ghost = join(p.root, 'models', 'ghost.yml');
+      const patch = (description: string) => `version: 2\nmodels:\n  - name: ghost_model\n    description: ${description}\n`;
+      const args = ['run', '--select', 'stg_customers'];
+      try {
+        writeFileSync(ghost, patch('no such model'));
+        const warned = await warm.invoke({ args });
+        assert.equal(warned.exitCode, 0, JSON.stringify(warned.exception));
+        writeFileSync(ghost, patch('still no such model')); // new content: dbt's partial parsing reads it again
+        for (const [name, runner] of [['worker', warm], ['cli', cold]] as const) {
+          const r = await runner.invoke({ args: [...args, '--warn-error'] });
+          assert.equal(r.exitCode, 2, `${name}: ${JSON.stringify(r.nodes)}`);
+          assert.match(r.exception?.message ?? '', /ghost_model/, name);
+        }
+      } finally {
+        rmSync(ghost, { force: true });
+      }
+    });
+
+    // Seeds 1112 and 1120 of the equivalence layer: the worker wrote run_results.json recording its own
+    // --no-write-json, which `dbt retry` replays, so a warm retry left the previous file in place.
+    void it('retry after a warm run writes run_results.json of the retried nodes, as after a cold run', T, async () => {
+      const args = ['run', '--select', 'stg_orders', 'broken_runtime', '--vars', '{broken_runtime: true}'];
+      const recorded: Record<string, unknown>[] = [];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const first = await runner.invoke({ args });
+        assert.equal(first.exitCode, 1, name);
+        recorded.push(runArgs(p.root));
+        const before = runResults(p.root).generated;
+        const retry = await runner.invoke({ args: ['retry'] });
+        assert.equal(retry.exitCode, 1, name);
+        const rr = runResults(p.root);
+        assert.notEqual(rr.generated, before, `${name}: retry wrote run_results.json`);
+        assert.deepEqual(rr.statuses, { 'model.jaffle.broken_runtime': 'error' }, `${name}: only the retried node`);
+      }
+      assert.deepEqual(recorded[1], recorded[0], 'the flags recorded in run_results.json');
     });
   });
 

@@ -39,6 +39,20 @@ void test('without debug events, Log*Result lines are used; NodeFinished wins wh
   assert.deepEqual(r.nodes.map((n) => [n.uniqueId, n.status, n.message]), [['model.p.a', 'success', null], ['model.p.b', 'error', 'boom']]);
 });
 
+void test('SkippingDetails alone (an on-run-start hook failed) gives a skipped node; NodeFinished after it wins', () => {
+  const c = new CliResultCollector('build');
+  c.add(ev('SkippingDetails', { node_info: nodeInfo('model.p.a', { node_relation: { relation_name: '"db"."main"."a"' } }), index: 1, total: 2 }));
+  c.add(ev('SkippingDetails', { node_info: nodeInfo('test.p.t'), index: 2, total: 2 }));
+  c.add(ev('SkippingDetails', { node_info: nodeInfo('model.p.b'), index: 1, total: 1 }));
+  c.add(ev('NodeFinished', { node_info: nodeInfo('model.p.b'), run_result: { status: 'skipped', message: 'upstream' } }));
+  const r = c.finish({ exitCode: 1, elapsedSeconds: 1, cancelled: false, stderrTail: '' });
+  assert.deepEqual(r.nodes.map((n) => [n.uniqueId, n.status, n.message, n.failures, n.relationName]), [
+    ['model.p.a', 'skipped', null, null, '"db"."main"."a"'],
+    ['test.p.t', 'skipped', null, 0, null],
+    ['model.p.b', 'skipped', 'upstream', null, null],
+  ]);
+});
+
 void test('exit 2: dbt\'s error text and type from the stack trace; usage errors from stderr; cancel', () => {
   const c = new CliResultCollector('run');
   c.add(ev('MainEncounteredError', { exc: 'Compilation Error in model x (models/x.sql)' }));

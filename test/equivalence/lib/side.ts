@@ -6,10 +6,11 @@ import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { InvocationResult, RawDbtEvent } from '../../../src/dbt/protocol';
+import type { InvocationResult } from '../../../src/dbt/protocol';
 import type { ProjectRunner } from '../../../src/runner/api';
 import { createProjectRunner } from '../../../src/runner/runner';
 import { copyFixture, fixturePath, repoRoot } from '../../fixtures/lib/fixtures';
+import { whenSlowQueryRuns } from '../../fixtures/lib/slowQuery';
 import type { ProjectSpec } from './projects';
 import { STATE_DIR, type Step } from './steps';
 import type { EquivalenceTarget, SideDatabase } from './target';
@@ -139,19 +140,12 @@ async function applyEdit(workDir: string, key: string, variant: (original: strin
 /**
  * Runs the step's command and cancels it once the slow model's big query is
  * running and the other selected nodes have finished: the same point on both
- * sides, whatever the timing. When the slow query never starts (its parent
- * failed, say), the command just ends by itself, on both sides alike.
+ * sides, whatever the timing. When the slow query never runs, or fails at
+ * once (a relation it reads is missing), the command just ends by itself, on
+ * both sides alike.
  */
 async function cancelMidRun(runner: ProjectRunner, step: Extract<Step, { kind: 'cancel' }>): Promise<InvocationResult> {
   const ac = new AbortController();
-  const finished = new Set<string>();
-  let slowRunning = false;
-  const onEvent = (e: RawDbtEvent): void => {
-    const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id ?? '';
-    if (e.info.name === 'NodeFinished') finished.add(uid);
-    if (e.info.name === 'SQLQuery' && uid === step.slow && String(e.data.sql ?? '').includes('range(')) slowRunning = true;
-    // A moment after the query starts, so DuckDB is executing it (an interrupt between statements is lost).
-    if (slowRunning && step.others.every((o) => finished.has(o)) && !ac.signal.aborted) setTimeout(() => ac.abort(), 1000);
-  };
+  const onEvent = whenSlowQueryRuns(() => ac.abort(), { slow: step.slow, others: step.others });
   return runner.invoke({ args: step.args, verboseEvents: true }, { signal: ac.signal, onEvent });
 }
