@@ -149,7 +149,7 @@ async function cancelMidRun(runner: ProjectRunner, step: Extract<Step, { kind: '
   const onEvent = (e: RawDbtEvent): void => {
     const uid = (e.data.node_info as { unique_id?: string } | undefined)?.unique_id ?? '';
     if (e.info.name === 'NodeFinished') finished.add(uid);
-    if (e.info.name === 'SQLQuery' && uid === step.slow && String(e.data.sql ?? '').includes('range(')) slowRunning = true;
+    if (e.info.name === 'SQLQuery' && uid === step.slow && /range\(|pg_sleep\(/.test(String(e.data.sql ?? ''))) slowRunning = true;
     // A moment after the query starts, so DuckDB is executing it (an interrupt between statements is lost).
     if (slowRunning && step.others.every((o) => finished.has(o)) && !ac.signal.aborted) setTimeout(() => ac.abort(), 1000);
   };
