@@ -7,7 +7,7 @@
 # test/equivalence/equivalence.test.ts), reliability (faults, load, bad input,
 # security), compat (a smoke sequence on every dbt-core minor 1.5-1.12), host
 # (extension-host suite in code-server) and user (Playwright driving the
-# packaged extension). The integration and reliability layers also run on a
+# packaged extension). The integration, equivalence and reliability layers also run on a
 # throwaway PostgreSQL server (scripts/postgres.sh), started here and
 # destroyed on exit, Ctrl-C included.
 set -uo pipefail
@@ -28,7 +28,7 @@ set -e
 layer_times=()
 t0=$SECONDS
 bash scripts/setup.sh "${setup_flags[@]}"
-if { want integration || want reliability; } && ! bash scripts/postgres.sh status; then
+if { want integration || want equivalence || want reliability; } && ! bash scripts/postgres.sh status; then
   trap 'bash scripts/postgres.sh destroy' EXIT
   trap 'exit 130' INT TERM
   bash scripts/postgres.sh start

@@ -28,8 +28,9 @@ interface RunResultsFile {
 }
 
 export async function observe(side: Side, step: Step, result: InvocationResult): Promise<Observation> {
+  const local = (text: string): string => (side.db.localName ? text.split(side.db.localName).join('<database>') : text);
   const neutral = (text: string | null | undefined): string =>
-    (text ?? '').split(side.workDir).join('<work>').split('\n').slice(0, 3).map((l) => l.trim()).join(' | ');
+    local((text ?? '').split(side.workDir).join('<work>')).split('\n').slice(0, 3).map((l) => l.trim()).join(' | ');
   // On cancel, the interrupted node may or may not have reported its cancelled query yet: leave it out.
   const skip = step.kind === 'cancel' ? step.slow : undefined;
   const nodes: Record<string, string> = {};
@@ -39,9 +40,9 @@ export async function observe(side: Side, step: Step, result: InvocationResult):
     // has dbt's result; run_results.json, compared below, holds dbt's own record of them on both sides.
     if (n.uniqueId === skip || n.uniqueId.startsWith('operation.')) continue;
     nodes[n.uniqueId] = `${n.status}: ${neutral(n.message)}`;
-    if (typeof n.compiledCode === 'string') compiled[n.uniqueId] = n.compiledCode;
+    if (typeof n.compiledCode === 'string') compiled[n.uniqueId] = local(n.compiledCode);
   }
-  if (result.output.kind === 'compile') for (const n of result.output.nodes) compiled[n.uniqueId] = n.compiledCode;
+  if (result.output.kind === 'compile') for (const n of result.output.nodes) compiled[n.uniqueId] = local(n.compiledCode);
   const listed = result.output.kind === 'list'
     ? [...result.output.items]
     : result.output.kind === 'show' ? result.output.tables.flatMap((t) => t.rows.map((r) => `${t.uniqueId} ${JSON.stringify(r)}`)) : [];
@@ -50,20 +51,20 @@ export async function observe(side: Side, step: Step, result: InvocationResult):
     cancelled: result.cancelled,
     nodes,
     compiled,
-    runResults: readRunResults(join(side.projectDir, 'target', 'run_results.json'), neutral),
+    runResults: readRunResults(join(side.projectDir, 'target', 'run_results.json'), neutral, local),
     listed: listed.sort(),
     relations: await side.db.snapshot(),
   };
 }
 
-function readRunResults(file: string, neutral: (t: string | null | undefined) => string): Observation['runResults'] {
+function readRunResults(file: string, neutral: (t: string | null | undefined) => string, local: (t: string) => string): Observation['runResults'] {
   if (!existsSync(file)) return null;
   const rr = JSON.parse(readFileSync(file, 'utf8')) as RunResultsFile;
   const statuses: Record<string, string> = {};
   const compiled: Record<string, string> = {};
   for (const r of rr.results ?? []) {
     statuses[r.unique_id] = `${r.status}: ${neutral(r.message)}`;
-    if (typeof r.compiled_code === 'string') compiled[r.unique_id] = r.compiled_code;
+    if (typeof r.compiled_code === 'string') compiled[r.unique_id] = local(r.compiled_code);
   }
   return { statuses, compiled };
 }

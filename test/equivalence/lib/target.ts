@@ -26,6 +26,11 @@ export interface RelationRef {
 export interface SideDatabase {
   /** Environment for dbt, merged over the fixture copy's env: where the database is, which profile target is the default. */
   readonly env: Record<string, string>;
+  /**
+   * The database's name as compiled SQL and messages show it, when it differs
+   * between the sides (PostgreSQL: a database per side); compared as <database>.
+   */
+  readonly localName?: string;
   snapshot(): Promise<DatabaseState>;
   /** A change made outside dbt, from another connection (a user at a terminal). */
   drop(relation: RelationRef): Promise<void>;
