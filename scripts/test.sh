@@ -53,6 +53,7 @@ want integration && node_layer integration test/integration 1
 want reliability && rm -f out/results/reliability-summary.json && node_layer reliability test/reliability 1
 want host && e2e_layer host out/test/e2e/hostTests.main.js
 want user && e2e_layer user out/test/e2e/userFlow.main.js
+want user && e2e_layer user out/test/e2e/firstHour.main.js
 
 passed=0; failed=0
 for f in out/results/*.tap; do

@@ -69,24 +69,6 @@ const OUTPUTS: Partial<Record<DbtCommand, readonly string[]>> = {
   compile: ['json', 'text'],
 };
 
-/** Every dbt subcommand name (first word), for commandOf. */
-const SUBCOMMANDS = new Set([
-  'build', 'clean', 'clone', 'compile', 'debug', 'deps', 'docs', 'init', 'list', 'ls',
-  'parse', 'retry', 'run', 'run-operation', 'seed', 'show', 'snapshot', 'source', 'test',
-]);
-
-/** The dbt subcommand of an argument list: "run", "source freshness", "docs generate"; '' when there is none. Mirrors command_of() in dbt_worker.py. */
-export function commandOf(args: readonly string[]): string {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!SUBCOMMANDS.has(a)) continue;
-    const next = args[i + 1];
-    if ((a === 'source' || a === 'docs') && next !== undefined && !next.startsWith('-')) return `${a} ${next}`;
-    return a;
-  }
-  return '';
-}
-
 export function isDbtCommand(value: string): value is DbtCommand {
   return (COMMANDS as readonly string[]).includes(value);
 }

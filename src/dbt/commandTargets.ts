@@ -3,7 +3,8 @@
 // targets fit a command (Seed on seeds, Snapshot on snapshots; anything else
 // means all of them), the command to re-run one node of an invocation with,
 // and the `dbt ls` that names the nodes a cancelled invocation never ran.
-import { commandOf, InvocationError, type DbtCommand, type Selection } from './args';
+import { InvocationError, type DbtCommand, type Selection } from './args';
+import { commandOf } from './subcommand';
 
 export interface NodeTarget {
   kind: 'node';

@@ -4,7 +4,7 @@
 // Each event costs O(1) here (one parse, one reduce, one map write). Both
 // survive a window reload through toJSON / restore (bounded). Pure: no
 // vscode, so it is tested in plain Node with recorded event streams.
-import { commandOf } from './args';
+import { commandOf } from './subcommand';
 import { parseEvent } from './events';
 import type { InvocationResult, RawDbtEvent } from './protocol';
 import { addNotRun, applyResult, initialState, reduce, restoredState, type InvocationState, type NodeRun, type StateOptions } from './results';

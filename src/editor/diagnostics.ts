@@ -41,7 +41,8 @@ export class ResultDiagnostics implements vscode.Disposable {
     let model = this.models.get(projectRoot);
     if (!model) this.models.set(projectRoot, (model = new ProblemsModel()));
     model.apply(result, this.sources(projectRoot));
-    // dbt reports each kind of deprecation once per process and on full parses only: keep the last ones reported.
+    // dbt reports deprecations on full parses only, and each kind once per process: an
+    // invocation without any says nothing about them, so the last ones reported stay.
     if (state.deprecations.length > 0) this.deprecations.set(projectRoot, state.deprecations);
     this.publish(projectRoot);
   }
@@ -51,10 +52,8 @@ export class ResultDiagnostics implements vscode.Disposable {
     for (const root of new Set([...this.models.keys(), ...this.published.keys(), ...this.tests.all().map((t) => t.projectRoot)])) this.publish(root);
   }
 
-  /** A file was edited: its deprecation warnings may be fixed (the next full parse says again if not). */
-  fileChanged(projectRoot: string, relPath: string): void {
-    const list = this.deprecations.get(projectRoot);
-    if (list?.some((d) => (d.file ?? 'dbt_project.yml') === relPath)) this.deprecations.set(projectRoot, list.filter((d) => (d.file ?? 'dbt_project.yml') !== relPath));
+  /** A project file was edited: test results older than the edit are now stale. */
+  fileChanged(projectRoot: string): void {
     this.publish(projectRoot);
   }
 

@@ -1,9 +1,7 @@
 // Keeps the views in step with what they show: the trees redraw as events
 // stream in; test results of tests the new manifest no longer has are
 // dropped (Test Results and Problems together); an edited file makes the
-// results older than the edit stale and may clear its deprecation warnings;
-// everything is saved for the next window after each change.
-import { relative, sep } from 'node:path';
+// results older than the edit stale; everything is saved for the next window after each change.
 import type * as vscode from 'vscode';
 import type { DbtCodeLensProvider } from './codeLens';
 import type { ResultDiagnostics } from './diagnostics';
@@ -41,9 +39,9 @@ export function wireViewUpdates(d: ViewUpdateDeps): vscode.Disposable[] {
       d.testTree.refresh(true);
       d.diagnostics.refresh();
     }),
-    d.projects.onDidChangeFiles(({ project, uri }) => {
+    d.projects.onDidChangeFiles(({ project }) => {
       d.host.invalidate(project.root);
-      d.diagnostics.fileChanged(project.root, relative(project.root, uri.fsPath).split(sep).join('/'));
+      d.diagnostics.fileChanged(project.root);
       d.testTree.refresh();
     }),
   ];

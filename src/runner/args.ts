@@ -1,7 +1,7 @@
 // Scanning dbt argument lists (no parsing of dbt's full grammar: only what the
-// runner needs). commandOf (src/dbt/args.ts) mirrors command_of() in dbt_worker.py.
+// runner needs). commandOf (src/dbt/subcommand.ts) mirrors command_of() in dbt_worker.py.
 
-export { commandOf } from '../dbt/args';
+export { commandOf } from '../dbt/subcommand';
 
 /** True when `flag` (e.g. "--output") is present, as "--output x" or "--output=x". */
 export function hasFlag(args: readonly string[], ...flags: string[]): boolean {

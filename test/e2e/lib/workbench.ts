@@ -12,6 +12,9 @@ type DomMutationObserver = new (cb: () => void) => { observe(el: unknown, opts: 
 export interface TreeRow {
   /** Accessible label: the item's label and description. */
   text: string;
+  /** What is drawn: the label, and the description after it. */
+  label: string;
+  description: string;
   /** 1 for top-level items. */
   level: number;
   /** Codicon id of the item's icon ("pass", "error", "sync" (spinning), ...). */
@@ -151,11 +154,13 @@ export class Workbench {
     const raw = await rows.evaluateAll((els) =>
       els.map((e) => ({
         text: e.getAttribute('aria-label') ?? e.textContent ?? '',
+        label: e.querySelector('.label-name')?.textContent ?? '',
+        description: e.querySelector('.label-description')?.textContent ?? '',
         level: Number(e.getAttribute('aria-level') ?? '1'),
         icon: /codicon-([\w~-]+)/.exec(e.querySelector('.custom-view-tree-node-item-icon')?.className ?? '')?.[1] ?? '',
       })),
     );
-    return raw.map((r) => ({ ...r, text: normalise(r.text) }));
+    return raw.map((r) => ({ ...r, text: normalise(r.text), label: normalise(r.label), description: normalise(r.description) }));
   }
 
   /** Expands the first top-level row of a view's tree (the newest invocation), as a user clicks its twistie. */
@@ -199,8 +204,14 @@ export class Workbench {
 
   /** Rows of the Problems panel (it must be open). */
   async problems(): Promise<string[]> {
+    return (await this.problemRows()).map((r) => r.text);
+  }
+
+  /** Rows of the Problems panel with their tree level: 1 = a file, 2 = a problem in the file above it. */
+  async problemRows(): Promise<{ text: string; level: number }[]> {
     const rows = this.page.locator('.markers-panel .monaco-list-row');
-    return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).map(normalise);
+    const raw = await rows.evaluateAll((els) => els.map((e) => ({ text: e.getAttribute('aria-label') ?? e.textContent ?? '', level: Number(e.getAttribute('aria-level') ?? '1') })));
+    return raw.map((r) => ({ ...r, text: normalise(r.text) }));
   }
 
   /** Visible notification toasts: their text. */
