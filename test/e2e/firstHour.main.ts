@@ -110,7 +110,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         await wb.openFile('models/staging/stg_customers.sql');
         await page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first().waitFor({ timeout: DBT_MS });
         await wb.runCommand('dbt: Show Output');
-        await poll('the output to name the .venv it found', async () => /using \S+\.venv\/bin\/python \(\.venv in the project folder\)/.test(await wb.panelText()), 30_000);
+        await poll('the output to name the .venv it found', async () => /using \S+\.venv\/bin\/python \(\.venv in the project folder\)/.test(await wb.outputMatching('.venv in the project folder')), 30_000);
       },
     },
     {
@@ -128,7 +128,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
       async run() {
         await wb.openFile('models/staging/stg_customers.sql');
         await page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first().click();
-        const rows = await finished(wb, /^dbt run --select stg_customers$/);
+        const rows = await finished(wb, /^dbt run stg_customers$/);
         if (rows[0]!.icon !== 'pass') throw new Error(`run: ${rows[0]!.icon} ${rows[0]!.description}`);
       },
     },
@@ -140,7 +140,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         await wb.runCommand('dbt: Seed');
         await finished(wb, /^dbt seed$/);
         await wb.runCommand('dbt: Show Output');
-        await poll('the run to use target ci', async () => /━━ dbt seed ━━ .*target ci,/.test(await wb.panelText()), 30_000);
+        await poll('the run to use target ci', async () => /━━ dbt seed ━━ .*target ci,/.test(await wb.outputMatching('target ci')), 30_000);
         workspaceSettings(ws, EDITOR_SETTINGS);
       },
     },
@@ -154,7 +154,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         const editor = page.locator('.settings-editor');
         await editor.waitFor({ timeout: 30_000 });
         await poll('the Python Path setting on the Workspace tab', async () => {
-          const tab = normalise(await editor.locator('.settings-tabs-widget .action-item.checked').first().innerText());
+          const tab = normalise(await editor.locator('.settings-tabs-widget .action-label.checked').first().innerText());
           const titles = await editor.locator('.setting-item-title').allInnerTexts();
           return /Workspace/.test(tab) && titles.some((t) => /Python Path/.test(t));
         }, 30_000);
@@ -168,9 +168,9 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
       async run() {
         workspaceSettings(ws, { ...EDITOR_SETTINGS, 'dbtConductor.pythonPath': pythonPath18() });
         await wb.runCommand('dbt: Show Output');
-        await poll('a parse with dbt 1.8.9, unasked', async () => lastDbtVersion(await wb.panelText()) === '1.8.9', DBT_MS);
+        await poll('a parse with dbt 1.8.9, unasked', async () => lastDbtVersion(await wb.outputMatching(', dbt 1.')) === '1.8.9', DBT_MS);
         workspaceSettings(ws, EDITOR_SETTINGS);
-        await poll('a parse with dbt 1.12.6 again', async () => lastDbtVersion(await wb.panelText()) === '1.12.6', DBT_MS);
+        await poll('a parse with dbt 1.12.6 again', async () => lastDbtVersion(await wb.outputMatching(', dbt 1.')) === '1.12.6', DBT_MS);
       },
     },
     {
@@ -194,8 +194,9 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
     {
       name: 'a long model name keeps its outcome and time in sight',
       async run() {
-        await wb.showViewContainer('dbt');
-        const row = wb.pane('Invocations').locator('.monaco-list-row', { hasText: LONG_MODEL }).first();
+        await typeCommand(wb, `run -s ${LONG_MODEL}`);
+        await finished(wb, new RegExp(LONG_MODEL));
+        const row = wb.pane('Invocations').locator('.monaco-list-row[aria-level="2"]', { hasText: LONG_MODEL }).first();
         await row.waitFor({ timeout: 30_000 });
         const shown = await row.locator('.monaco-icon-label').evaluate((el) => {
           const name = el.querySelector('.label-name') as unknown as { textContent: string; getBoundingClientRect(): { left: number } } | null;
@@ -252,7 +253,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         writeFileSync(file, text.replace("ref('stg_customers')", "ref('stg_customerz')"));
         await openProblems(wb);
         try {
-          await poll('the parse error under customers.sql', async () => (await problemsByFile(wb)).some((x) => /customers\.sql/.test(x.file) && /dbt parse failed.*stg_customerz/.test(x.text)), DBT_MS);
+          await poll('the parse error under customers.sql', async () => (await problemsByFile(wb)).some((x) => /customers\.sql/.test(x.file) && /dbt parse failed.*stg_customerz/s.test(x.text)), DBT_MS);
           if ((await problemsByFile(wb)).some((x) => /dbt_project\.yml/.test(x.file) && /dbt parse failed/.test(x.text))) throw new Error('a parse error on dbt_project.yml');
         } finally {
           writeFileSync(file, text);
@@ -274,7 +275,7 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         if (!/\b\d+ not run\b/.test(rows[0]!.description)) throw new Error(`the build says "${rows[0]!.description}"`);
         if (!rows.some((r) => /^not run {2}\w/.test(r.label))) throw new Error('no node listed as not run');
         await wb.runCommand('dbt: Show Output');
-        if (/\binv-\d+/.test(await wb.panelText())) throw new Error('an internal id in the output');
+        if (/\binv-\d+/.test(await wb.outputMatching('inv-'))) throw new Error('an internal id in the output');
       },
     },
     {
@@ -339,7 +340,7 @@ async function demo(browser: Browser, vsix: string): Promise<void> {
           async run() {
             await wb.openFile('models/marts/orders.sql');
             await page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first().click({ timeout: DBT_MS });
-            const rows = await finished(wb, /^dbt run --select orders$/);
+            const rows = await finished(wb, /^dbt run orders$/);
             if (rows[0]!.icon !== 'pass') throw new Error(`run: ${rows[0]!.description}`);
           },
         },

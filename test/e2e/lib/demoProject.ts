@@ -8,7 +8,7 @@ import { pythonPath } from './paths';
 import { runCommand } from './processes';
 
 /** The test of the demo project that fails on purpose (demo/project/tests/). */
-export const DEMO_FAILING_TEST = 'assert_kiosk_sells_no_retail_beans';
+export const DEMO_FAILING_TEST = 'assert_every_product_sells_20_units';
 
 export interface BuiltDemo {
   /** Nodes per status, from dbt's run_results.json. */

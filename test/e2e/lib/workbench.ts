@@ -143,6 +143,30 @@ export class Workbench {
     return normalise((await lines.allInnerTexts()).join('\n'));
   }
 
+  /**
+   * The Output view's lines that contain `text`, typed into the view's Filter
+   * box as a user would (the channel is longer than what is on screen); the
+   * filter is cleared afterwards. The Output view must be showing.
+   */
+  async outputMatching(text: string): Promise<string> {
+    const page = this.page;
+    const filter = page.locator('.part.panel .viewpane-filter input').first();
+    await filter.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text);
+    try {
+      // The view redraws after a short delay: wait until every line shown passes the filter.
+      return await poll(`the Output filter "${text}"`, async () => {
+        const shown = await this.panelText();
+        return shown.split('\n').every((l) => l.trim() === '' || l.includes(text)) && shown;
+      }, 10_000).catch(() => '');
+    } finally {
+      await filter.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Backspace');
+    }
+  }
+
   /** A view's pane in the side bar, by its title ("Invocations"). */
   pane(title: string): Locator {
     return this.page.locator('.pane', { has: this.page.locator(`.pane-header[aria-label^="${title}"]`) });
