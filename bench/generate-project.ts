@@ -37,7 +37,7 @@ const SUFFIXES = ['enriched', 'daily', 'joined', 'summary', 'filtered', 'ranked'
 const CATEGORIES = ['retail', 'wholesale', 'online', 'partner'];
 
 /** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -57,7 +57,7 @@ interface ModelSpec {
 }
 
 /** Layer count grows with the log of the size: 100 models -> 7 layers, 10,000 -> 14. */
-function layerCount(models: number): number {
+export function layerCount(models: number): number {
   return Math.max(1, Math.min(20, Math.round(Math.log2(Math.max(models, 2)))));
 }
 
@@ -168,11 +168,10 @@ const MACRO_SQL = `{% macro scaled(expression, factor=1) %}
 `;
 
 /**
- * Writes the project into dir (created if missing). dir must be empty, missing,
- * or a project this function generated before (then it is replaced).
+ * Checks the options and empties dir for a generator: dir must be empty,
+ * missing, or a project a generator wrote before (it has MARKER_FILE).
  */
-export function generateProject(dir: string, options: GenerateOptions): GeneratedProject {
-  const { models, seed = 1 } = options;
+export function prepareOutputDir(dir: string, models: number, seed: number, generator: string): void {
   if (!Number.isInteger(models) || models < 1 || models > MAX_MODELS) {
     throw new Error(`models must be a whole number from 1 to ${MAX_MODELS}, got ${String(models)}.`);
   }
@@ -180,12 +179,20 @@ export function generateProject(dir: string, options: GenerateOptions): Generate
   if (existsSync(dir)) {
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
-      throw new Error(`${dir} is not empty and was not made by generateProject; refusing to write into it.`);
+      throw new Error(`${dir} is not empty and was not made by ${generator}; refusing to write into it.`);
     }
     for (const e of entries) rmSync(join(dir, e), { recursive: true, force: true });
   }
   mkdirSync(dir, { recursive: true });
+}
 
+/**
+ * Writes the project into dir (created if missing). dir must be empty, missing,
+ * or a project this function generated before (then it is replaced).
+ */
+export function generateProject(dir: string, options: GenerateOptions): GeneratedProject {
+  const { models, seed = 1 } = options;
+  prepareOutputDir(dir, models, seed, 'generateProject');
   const rand = prng(seed);
   const specs = planModels(models, rand);
   writeFileSync(join(dir, MARKER_FILE), `models=${models} seed=${seed}\n`);

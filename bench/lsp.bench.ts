@@ -5,50 +5,38 @@
 //   - the slim manifest the worker writes: read + parse + index
 //   - server memory (RSS) holding the manifest, against a Node process holding JSON.parse of it
 //   - hover and definition round trips over LSP to dist/server.js (target: p95 < 5 ms)
+//   - the same on a project shaped like large public ones (bench/generate-lsp-project.ts:
+//     1,196 models, ~1,900 macros with a vendored package, docs blocks, a ~17 MB
+//     manifest), probing refs, macro calls, sources and schema YAML columns
 //
 //   node scripts/build.mjs && node scripts/build.mjs bench/lsp.bench.ts
-//   node out/bench/lsp.bench.js --sizes 1000,5000,10000 --runs 5 [--out rows.json]
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+//   node out/bench/lsp.bench.js --sizes 1000,5000,10000 [--real-sizes 3000] [--shape-models 1196] --runs 5 [--out rows.json]
+// --real-sizes adds manifests of the real shape (bench/generate-real-project.ts:
+// packages, docs, exposures, about 3 tests per model); the largest decides
+// issue 13's hover/definition target. --shape-models sizes the 1,900-macro
+// project of bench/generate-lsp-project.ts (0: none).
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { manifestChanged } from '../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../src/dbt/manifest';
 import { definitionTarget, locateAnchor } from '../src/server/definition';
 import { hoverMarkdown } from '../src/server/hover';
 import { targetAt } from '../src/server/targets';
 import { progress } from './lib/log';
-import { argValue, benchDbt, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
-import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
+import { createHash } from 'node:crypto';
+import { generateLspProject } from './generate-lsp-project';
+import { startServer, type Server } from './lib/lspServer';
+import { manifestOf, parseInto } from './lib/manifests';
+import { argValue, cacheDir, intArg, repoRoot, sizesArg } from './lib/paths';
+import { generatorKey, prepareProject, type Shape } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
 
 const run = promisify(execFile);
-const PARSE_TIMEOUT_MS = 60 * 60_000;
 const LSP_WAIT_MS = 120_000;
 const LATENCY_SAMPLES = 400;
 const WARMUP_SAMPLES = 40;
-
-/** A real manifest.json of the project, from one `dbt parse` into a private target path (cached by generator version and size). */
-async function manifestOf(project: BenchProject): Promise<string> {
-  const dir = join(cacheDir(), 'lsp', generatorKey(), `m${project.size}`);
-  const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest)) return manifest;
-  mkdirSync(dir, { recursive: true });
-  const target = join(dir, 'target');
-  progress(`dbt parse of the ${project.size}-model project (once; cached in ${dir})`);
-  const started = performance.now();
-  await run(benchDbt(), ['parse', '--project-dir', project.dir, '--profiles-dir', project.dir, '--target-path', target, '--log-path', join(dir, 'logs')], {
-    env: { ...process.env, ...project.env },
-    timeout: PARSE_TIMEOUT_MS,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  progress(`parsed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  renameSync(join(target, 'manifest.json'), manifest);
-  rmSync(target, { recursive: true, force: true });
-  return manifest;
-}
 
 function time(fn: () => unknown): number {
   const t = performance.now();
@@ -96,51 +84,6 @@ async function rssHoldingJson(manifestPath: string): Promise<number> {
   return Number(stdout);
 }
 
-interface Server {
-  connection: MessageConnection;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts dist/server.js over stdio, gives it the manifest, resolves when it is indexed. */
-async function startServer(projectRoot: string, manifestPath: string): Promise<Server> {
-  const serverJs = join(repoRoot(), 'dist', 'server.js');
-  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run node scripts/build.mjs first`);
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const connection = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  const loaded = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not index the manifest in time')), LSP_WAIT_MS);
-    connection.onNotification('window/logMessage', (p: { message: string }) => {
-      if (/^manifest for /.test(p.message)) {
-        clearTimeout(timer);
-        resolve();
-      } else if (/not read/.test(p.message)) {
-        clearTimeout(timer);
-        reject(new Error(p.message));
-      }
-    });
-  });
-  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
-  connection.listen();
-  await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(projectRoot).href, capabilities: {} });
-  await connection.sendNotification('initialized', {});
-  await connection.sendNotification(manifestChanged, { projectRoot, manifestPath, stale: false });
-  await loaded;
-  return {
-    connection,
-    pid: proc.pid ?? -1,
-    stop: async () => {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      await Promise.race([connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
-      await connection.sendNotification('exit').catch(() => undefined);
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(kill);
-      connection.dispose();
-    },
-  };
-}
-
 function offsetOf(text: string, position: { line: number; character: number }): number {
   let offset = 0;
   for (let line = 0; line < position.line; line++) offset = text.indexOf('\n', offset) + 1;
@@ -152,12 +95,18 @@ interface Probe {
   position: { line: number; character: number };
 }
 
-/** Cursor positions on every ref() of a sample of the project's model files. */
+/** Model files under dir, in a stable order. */
+function sqlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((x, y) => x.name.localeCompare(y.name))
+    .flatMap((e) => (e.isDirectory() ? sqlFiles(join(dir, e.name)) : e.name.endsWith('.sql') ? [join(dir, e.name)] : []));
+}
+
+/** Cursor positions on every one-argument ref() of a sample of the project's model files. */
 function probes(projectDir: string, limit: number): { files: { uri: string; text: string }[]; points: Probe[] } {
   const files: { uri: string; text: string }[] = [];
   const points: Probe[] = [];
-  const modelsDir = join(projectDir, 'models');
-  const all = readdirSync(modelsDir).flatMap((d) => readdirSync(join(modelsDir, d)).filter((f) => f.endsWith('.sql')).map((f) => join(modelsDir, d, f)));
+  const all = sqlFiles(join(projectDir, 'models')).filter((f) => /ref\('[^']+'\)/.test(readFileSync(f, 'utf8')));
   const step = Math.max(1, Math.floor(all.length / limit));
   for (let i = 0; i < all.length && files.length < limit; i += step) {
     const text = readFileSync(all[i], 'utf8');
@@ -184,17 +133,17 @@ async function latencies(server: Server, method: string, points: Probe[]): Promi
   return out;
 }
 
-async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
+async function benchSize(size: number, runs: number, shape: Shape, decidesIssueTarget: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const project = await prepareProject(size, progress);
+  const project = await prepareProject(size, progress, shape);
   try {
     const manifestPath = await manifestOf(project);
     const text = readFileSync(manifestPath, 'utf8');
     const mb = (text.length / 1048576).toFixed(1);
-    progress(`${size} models: manifest.json ${mb} MB`);
-
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    const slimPath = join(cacheDir(), 'lsp', generatorKey(), `m${size}`, 'slim.json');
+    const macros = Object.keys((parsed.macros as Record<string, unknown> | undefined) ?? {}).length;
+    progress(`${size} models (${shape}): manifest.json ${mb} MB, ${macros} macros`);
+    const slimPath = join(cacheDir(), 'lsp', generatorKey(shape), `m${size}`, 'slim.json');
     writeFileSync(slimPath, JSON.stringify(slimManifest(parsed)));
     const slimText = readFileSync(slimPath, 'utf8');
     // Interleaved run by run, so a busy machine slows baseline and ours alike.
@@ -284,12 +233,13 @@ async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
         const name = method.split('/')[1];
         rows.push(
           makeRow({
-            name: `lsp: ${name} round trip over LSP`,
+            name: `lsp: ${name} round trip over LSP${shape === 'real' ? ' [real shape]' : ''}`,
             projectSize: size,
             unit: 'ms',
             ours: samples,
             target: { text: 'p95 < 5 ms', met: (s) => s.p95 < 5 },
-            note: `${samples.length} requests on ${points.length} refs in ${files.length} files`,
+            issueTarget: decidesIssueTarget ? 'lsp-p95' : undefined,
+            note: `${samples.length} requests on ${points.length} refs in ${files.length} files; manifest.json ${mb} MB with ${macros} macros`,
           }),
         );
       }
@@ -299,16 +249,105 @@ async function benchSize(size: number, runs: number): Promise<BenchRow[]> {
   } finally {
     project.cleanup();
   }
+  // Real-shape rows say so in their name (sizes may coincide with the synthetic ones).
+  return shape === 'real' ? rows.map((r) => (r.name.endsWith(']') ? r : { ...r, name: `${r.name} [real shape]` })) : rows;
+}
+
+/** The real-shape project and its manifest.json, generated and parsed once (cached by the generator's source and size). */
+async function shapeProject(models: number): Promise<{ dir: string; manifest: string }> {
+  const source = readFileSync(join(repoRoot(), 'bench', 'generate-lsp-project.ts'));
+  const key = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const base = join(cacheDir(), 'lsp-shape', key, `m${models}`);
+  const dir = join(base, 'project');
+  const manifest = join(base, 'manifest.json');
+  if (existsSync(manifest)) return { dir, manifest };
+  progress(`generating the real-shape project (${models} models) (once; cached in ${base})`);
+  generateLspProject(dir, { models });
+  await parseInto(dir, manifest, { DBT_DUCKDB_PATH: join(base, 'parse.duckdb'), DO_NOT_TRACK: '1', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' });
+  return { dir, manifest };
+}
+
+/** Cursor positions on refs, macro calls and sources of model files, and on column names of schema YAML. */
+function shapeProbes(dir: string, limit: number): { files: { uri: string; text: string; languageId: string }[]; points: Probe[] } {
+  const files: { uri: string; text: string; languageId: string }[] = [];
+  const points: Probe[] = [];
+  const modelsDir = join(dir, 'models');
+  const all = readdirSync(modelsDir)
+    .filter((d) => d.startsWith('area_'))
+    .flatMap((d) => readdirSync(join(modelsDir, d)).map((f) => join(modelsDir, d, f)))
+    .sort();
+  const sql = all.filter((f) => f.endsWith('.sql'));
+  const yml = all.filter((f) => f.endsWith('.yml'));
+  const step = Math.max(1, Math.floor(sql.length / limit));
+  const add = (path: string, languageId: string, pattern: RegExp, delta: number) => {
+    const text = readFileSync(path, 'utf8');
+    const uri = pathToFileURL(path).href;
+    files.push({ uri, text, languageId });
+    text.split('\n').forEach((line, n) => {
+      for (const m of line.matchAll(pattern)) points.push({ uri, position: { line: n, character: (m.index ?? 0) + delta } });
+    });
+  };
+  for (let i = 0; i < sql.length && files.length < limit; i += step) add(sql[i]!, 'jinja-sql', /ref\('|source\('|shared_utils\.util_|helper_/g, 4);
+  for (const path of yml.slice(0, 3)) add(path, 'yaml', /- name: (?:id|status|amount)$/g, 9);
+  return { files, points };
+}
+
+/** Hover and definition over LSP on the real-shape project (target p95 < 5 ms). */
+async function benchShape(models: number): Promise<BenchRow[]> {
+  const { dir, manifest } = await shapeProject(models);
+  const text = readFileSync(manifest, 'utf8');
+  const raw = JSON.parse(text) as { macros?: Record<string, unknown> };
+  const mb = (text.length / 1048576).toFixed(1);
+  const macros = Object.keys(raw.macros ?? {}).length;
+  const slimPath = join(dirname(manifest), 'slim.json');
+  writeFileSync(slimPath, JSON.stringify(slimManifest(raw as Record<string, unknown>)));
+  const { files, points } = shapeProbes(dir, 50);
+  const rows: BenchRow[] = [];
+  for (const [label, path] of [
+    ['slim manifest', slimPath],
+    ['manifest.json', manifest],
+  ] as const) {
+    const server = await startServer(dir, path);
+    try {
+      for (const f of files) await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: f.uri, languageId: f.languageId, version: 1, text: f.text } });
+      await server.connection.sendRequest('textDocument/hover', { textDocument: { uri: points[0]!.uri }, position: points[0]!.position }); // the opens' checks are done before this answers
+      for (const method of ['textDocument/hover', 'textDocument/definition']) {
+        const samples = await latencies(server, method, points);
+        rows.push(
+          makeRow({
+            name: `lsp, 1,900 macros (${label}): ${method.split('/')[1]} round trip over LSP`,
+            projectSize: models,
+            unit: 'ms',
+            ours: samples,
+            target: { text: 'p95 < 5 ms', met: (x) => x.p95 < 5 },
+            note: `manifest.json ${mb} MB, ${macros} macros; ${samples.length} requests on ${points.length} refs, macro calls, sources and YAML columns in ${files.length} files`,
+          }),
+        );
+      }
+    } finally {
+      await server.stop();
+    }
+  }
   return rows;
 }
 
 async function main(): Promise<void> {
-  const sizes = sizesArg('sizes', [1000, 5000, 10000]);
+  const sizes = argValue('sizes') === 'none' ? [] : sizesArg('sizes', [1000, 5000, 10000]);
+  const realSizes = argValue('real-sizes') === '' ? [] : sizesArg('real-sizes', []);
   const runs = intArg('runs', 5);
   const rows: BenchRow[] = [];
   for (const size of sizes) {
-    rows.push(...(await benchSize(size, runs)));
+    rows.push(...(await benchSize(size, runs, 'synthetic', false)));
     progress(`${size} models done`);
+  }
+  for (const size of realSizes) {
+    rows.push(...(await benchSize(size, runs, 'real', size === Math.max(...realSizes))));
+    progress(`${size} models (real shape) done`);
+  }
+  const shape = argValue('shape-models') === '0' ? 0 : intArg('shape-models', 1196);
+  if (shape > 0) {
+    rows.push(...(await benchShape(shape)));
+    progress(`1,900-macro shape (${shape} models) done`);
   }
   writeRows(argValue('out'), rows);
 }

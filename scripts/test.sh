@@ -2,14 +2,15 @@
 # The one test command (README, .ci/run): installs what is missing, builds,
 # type-checks, lints, then runs every layer against real dbt and a real
 # VS Code workbench. `npm test -- unit integration` runs only those layers.
-# Layers: unit, integration,
-# reliability (faults, load, bad input, security), host (extension-host suite
+# Layers: unit, integration, equivalence (warm worker vs a fresh dbt per step on
+# seeded random sequences; EQUIV_CASES/EQUIV_STEPS/EQUIV_SEED, see
+# test/equivalence/equivalence.test.ts), reliability (faults, load, bad input, security), host (extension-host suite
 # in code-server) and user (Playwright driving the packaged extension).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 layers=("$@")
-[ ${#layers[@]} -eq 0 ] && layers=(unit integration reliability host user)
+[ ${#layers[@]} -eq 0 ] && layers=(unit integration equivalence reliability host user)
 want() { local l; for l in "${layers[@]}"; do [ "$l" = "$1" ] && return 0; done; return 1; }
 needs_e2e=0
 want host && needs_e2e=1
@@ -49,6 +50,7 @@ e2e_layer() {
 
 want unit && node_layer unit test/unit 2
 want integration && node_layer integration test/integration 1
+want equivalence && node_layer equivalence test/equivalence 1
 # The reliability summary is rebuilt by this run's files only (summary.test.js checks it).
 want reliability && rm -f out/results/reliability-summary.json && node_layer reliability test/reliability 1
 want host && e2e_layer host out/test/e2e/hostTests.main.js

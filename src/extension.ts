@@ -5,7 +5,9 @@
 // In an untrusted workspace nothing runs Python or dbt at all. The policies
 // live in editor modules: parseScheduler (when to parse), settingsChanges
 // (settings applied at runtime), projectLifecycle (context keys, language
-// server start, removed projects), viewUpdates (views kept in step).
+// server start, removed projects), viewUpdates (views kept in step),
+// lineageCommands (lineage and docs). The language client and the runner are
+// bundles of their own, loaded when first needed (editor/lazyParts.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -16,7 +18,13 @@ import { CompiledSql } from './editor/compiled';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
 import { HistoryStore, loadSaved } from './editor/historyStore';
+import type { ModelDocsPanel } from './editor/docsPanel';
+import type { DocsSite } from './editor/docsSite';
+import { JinjaSqlLanguage } from './editor/jinjaSql';
 import { DbtLanguageClient } from './editor/languageClient';
+import { registerLanguageCommands } from './editor/languageCommands';
+import type { LineageViews } from './editor/lineage';
+import { setUpLineageAndDocs } from './editor/lineageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -43,6 +51,9 @@ export interface ConductorApi {
   statusBar: StatusBar;
   python: PythonResolver;
   settings: SettingsChanges;
+  lineage: LineageViews;
+  modelDocs: ModelDocsPanel;
+  docsSite: DocsSite;
   /** Resolves once the first project discovery is done. */
   ready: Promise<void>;
 }
@@ -81,10 +92,18 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     vscode.window.createTreeView('dbtConductor.testResults', { treeDataProvider: testTree, showCollapseAll: true }),
     vscode.languages.registerCodeLensProvider(CODE_LENS_SELECTOR, codeLens),
     ...wireViewUpdates({ host: runnerHost, projects, manifests, nodeTree, testTree, codeLens, diagnostics, store: new HistoryStore(context.workspaceState, runnerHost.history, diagnostics) }),
+    runnerHost.onDidFinish((entry) => {
+      compiled.refreshFrom(entry);
+      lsp.notifyShowColumns(entry);
+    }),
+    new JinjaSqlLanguage(projects, config),
+    ...registerLanguageCommands(lsp, (m) => output.info(m)),
     ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, diagnostics, python, settings, ready, state: context.workspaceState, showOutput: () => output.show() }),
   );
+  const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
+  context.subscriptions.push(...docs.disposables);
   void ready.then(() => diagnostics.refresh()); // Problems of the previous session
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, python, settings, ready };
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, python, settings, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
 }
 
 export async function deactivate(): Promise<void> {

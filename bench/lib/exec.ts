@@ -9,6 +9,8 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs: number;
   onStdout?: (chunk: Buffer) => void;
+  /** Aborting sends SIGINT (what Ctrl-C in a terminal sends); the promise still waits for the exit. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -40,6 +42,7 @@ export function run(program: string, args: string[], options: ExecOptions): Prom
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
+    options.signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(new Error(`Could not start ${program}: ${e.message}`));

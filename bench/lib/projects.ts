@@ -1,5 +1,6 @@
-// Synthetic dbt projects for the benches, made by bench/generate-project.ts
-// and cached under .cache/bench/projects/<generator hash>/m<size>, together
+// dbt projects for the benches, of two shapes: synthetic (bench/generate-project.ts)
+// and real (bench/generate-real-project.ts), cached under
+// .cache/bench/projects/<generator hash>/m<size>, together
 // with dbt's target/partial_parse.msgpack: a 3,000-model project takes minutes
 // to parse from scratch on two cores, and a terminal user's project has a
 // partial-parse file too, so the cold CLI baseline is measured with it.
@@ -12,10 +13,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { generateProject } from '../generate-project';
+import { generateRealProject } from '../generate-real-project';
 import { cacheDir, repoRoot } from './paths';
+
+export type Shape = 'synthetic' | 'real';
+
+export const SHAPES: Shape[] = ['synthetic', 'real'];
 
 export interface BenchProject {
   size: number;
+  shape: Shape;
   /** The project folder (dbt_project.yml, profiles.yml). */
   dir: string;
   dbPath: string;
@@ -26,22 +33,39 @@ export interface BenchProject {
 
 const STAMP = '.bench-complete';
 
-let key: string | undefined;
+interface Generator {
+  /** Source files whose change may change the output. */
+  sources: string[];
+  write(dir: string, models: number): void;
+}
+
+const GENERATORS: Record<Shape, Generator> = {
+  synthetic: { sources: ['generate-project.ts'], write: (dir, models) => void generateProject(dir, { models }) },
+  real: { sources: ['generate-project.ts', 'generate-real-project.ts'], write: (dir, models) => void generateRealProject(dir, { models }) },
+};
+
+const keys = new Map<Shape, string>();
 
 /**
- * Identifies what the generator produces: a hash of two sample projects it
+ * Identifies what a generator produces: a hash of two sample projects it
  * writes (small and mid-sized, so size-dependent rules count too). A change
- * to its output invalidates every cached project, manifest and recording;
- * a change to its comments does not.
+ * to its output invalidates every cached project, manifest, database and
+ * recording of that shape; a change to its comments does not. The synthetic
+ * key is a bare hash (as before the real shape existed), the real one
+ * starts with "real-".
  */
-export function generatorKey(): string {
-  if (key) return key;
+export function generatorKey(shape: Shape = 'synthetic'): string {
+  const known = keys.get(shape);
+  if (known) return known;
+  const gen = GENERATORS[shape];
   // Remembered per generator source, so the samples are written only after the source changed.
-  const source = createHash('sha256').update(readFileSync(join(repoRoot(), 'bench', 'generate-project.ts'))).digest('hex');
-  const memo = join(cacheDir(), 'generator-key.json');
+  const source = createHash('sha256');
+  for (const f of gen.sources) source.update(readFileSync(join(repoRoot(), 'bench', f)));
+  const sourceHash = source.digest('hex');
+  const memo = join(cacheDir(), `generator-key${shape === 'synthetic' ? '' : `-${shape}`}.json`);
   try {
     const saved = JSON.parse(readFileSync(memo, 'utf8')) as { source?: string; key?: string };
-    if (saved.source === source && saved.key) return (key = saved.key);
+    if (saved.source === sourceHash && saved.key) return remember(shape, saved.key);
   } catch {
     // no memo yet
   }
@@ -50,40 +74,51 @@ export function generatorKey(): string {
   try {
     for (const models of [64, 1500]) {
       const sample = join(dir, `m${models}`);
-      generateProject(sample, { models });
+      gen.write(sample, models);
       for (const file of listFiles(sample)) hash.update(`${relative(sample, file)}\0`).update(readFileSync(file));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  key = hash.digest('hex').slice(0, 12);
+  const key = `${shape === 'synthetic' ? '' : `${shape}-`}${hash.digest('hex').slice(0, 12)}`;
   mkdirSync(cacheDir(), { recursive: true });
-  writeFileSync(memo, `${JSON.stringify({ source, key })}\n`);
+  writeFileSync(memo, `${JSON.stringify({ source: sourceHash, key })}\n`);
+  return remember(shape, key);
+}
+
+function remember(shape: Shape, key: string): string {
+  keys.set(shape, key);
   return key;
 }
 
+/** Files under dir, symlinked folders not followed (the local package is listed once, under packages/). */
 function listFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
+    else if (e.isFile()) out.push(p);
   }
   return out.sort();
 }
 
-export async function prepareProject(size: number, log: (msg: string) => void): Promise<BenchProject> {
-  const key = generatorKey();
+/** The label of a shape in row names and logs. */
+export function shapeLabel(shape: Shape): string {
+  return shape === 'real' ? 'real shape' : 'synthetic shape';
+}
+
+export async function prepareProject(size: number, log: (msg: string) => void, shape: Shape = 'synthetic'): Promise<BenchProject> {
+  const key = generatorKey(shape);
   const base = join(cacheDir(), 'projects');
-  pruneCache(key);
+  pruneCache();
   const dir = join(base, key, `m${size}`);
   if (!existsSync(join(dir, STAMP))) {
-    log(`generating a ${size}-model project in ${dir}`);
+    log(`generating a ${size}-model ${shapeLabel(shape)} project in ${dir}`);
     rmSync(dir, { recursive: true, force: true });
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
-    generateProject(partial, { models: size });
+    GENERATORS[shape].write(partial, size);
     renameSync(partial, dir);
     writeFileSync(join(dir, STAMP), `${new Date().toISOString()}\n`);
   }
@@ -93,6 +128,7 @@ export async function prepareProject(size: number, log: (msg: string) => void): 
   const dbPath = join(dbDir, 'bench.duckdb');
   return {
     size,
+    shape,
     dir,
     dbPath,
     env: {
@@ -106,15 +142,25 @@ export async function prepareProject(size: number, log: (msg: string) => void): 
   };
 }
 
-/** Drops cached projects, manifests and recordings of other generator versions. */
-function pruneCache(key: string): void {
-  for (const sub of ['projects', 'lsp', 'events']) {
+/**
+ * Where the database with every model of the project built is cached (a
+ * full `dbt seed` + `dbt run` of 3,000 models takes minutes on 2 cores).
+ */
+export function builtDatabaseCache(project: BenchProject): string {
+  return join(cacheDir(), 'databases', generatorKey(project.shape), `m${project.size}.duckdb`);
+}
+
+/** Drops cached projects, manifests, databases and recordings of other generator versions. */
+function pruneCache(): void {
+  const current = SHAPES.map((s) => generatorKey(s));
+  const isCurrent = (name: string) => current.some((key) => name === key || name.startsWith(`${key}-`));
+  for (const sub of ['projects', 'lsp', 'events', 'databases']) {
     let names: string[] = [];
     try {
       names = readdirSync(join(cacheDir(), sub));
     } catch {
       continue;
     }
-    for (const name of names) if (name !== key && !name.startsWith(`${key}-`)) rmSync(join(cacheDir(), sub, name), { recursive: true, force: true });
+    for (const name of names) if (!isCurrent(name)) rmSync(join(cacheDir(), sub, name), { recursive: true, force: true });
   }
 }

@@ -41,8 +41,22 @@ export interface BenchRow {
   /** The target from the spec, e.g. "< 100 ms", and whether it was met. */
   target?: string;
   targetMet?: boolean;
+  /** Which target of issue 13's table this row decides (bench/report.main.ts lists them together). */
+  issueTarget?: IssueTarget;
   note?: string;
 }
+
+/** The rows of issue 13's target table, in its order. */
+export const ISSUE_TARGETS = {
+  'codelens-vs-cli': 'code-lens Run of one model, click to success icon, vs cold CLI in a terminal: >= 10x',
+  'editor-vs-runner': 'same, editor path vs runner-level latency: <= 1.3x',
+  'first-node': 'warm request to first node event: < 150 ms',
+  reparse: 're-parse after a one-line edit, vs cold `dbt parse`: >= 10x',
+  'open-no-manifest': 'file open to code lens, no manifest yet: < 1 s',
+  'lsp-p95': 'hover / definition p95 over LSP, 15 MB manifest: < 5 ms',
+} as const;
+
+export type IssueTarget = keyof typeof ISSUE_TARGETS;
 
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) throw new Error('summarize: no values');
@@ -75,6 +89,7 @@ export interface RowInput {
   baselineLabel?: string;
   /** A threshold on our median: "< 100" style check done by the caller-provided predicate. */
   target?: { text: string; met: (s: Summary) => boolean };
+  issueTarget?: IssueTarget;
   note?: string;
 }
 
@@ -103,6 +118,7 @@ export function makeRow(input: RowInput): BenchRow {
     row.target = input.target.text;
     row.targetMet = input.target.met(ours);
   }
+  if (input.issueTarget) row.issueTarget = input.issueTarget;
   if (input.note) row.note = input.note;
   return row;
 }

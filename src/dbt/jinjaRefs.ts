@@ -2,6 +2,7 @@
 // `ref`, `source`, `doc` and macro calls of a text, with offsets. Pure text
 // logic, no dbt and no editor. A small tokenizer instead of regexes so that
 // quotes, nested calls, keyword arguments and half-typed code are handled.
+import { TextMemo } from './textMemo';
 
 /** A `{{ ... }}`, `{% ... %}` or (YAML) bare `ref(...)` stretch of text; offsets of its content. */
 export interface JinjaRegion {
@@ -341,8 +342,15 @@ export function toReference(call: JinjaCall): DbtReference | null {
   return { kind: 'macro', name, namespace: call.namespace, nameStart: call.nameStart, nameEnd: call.nameEnd, start, end, definition: call.definition !== null };
 }
 
-/** All dbt references in a text, in order. */
+const scannedSql = new TextMemo<DbtReference[]>();
+const scannedYaml = new TextMemo<DbtReference[]>();
+
+/** All dbt references in a text, in order. The result is shared (memoized): do not change it. */
 export function dbtReferences(text: string, options: ScanOptions = {}): DbtReference[] {
+  return options.yaml ? scannedYaml.get(text, (t) => scanReferences(t, options)) : scannedSql.get(text, (t) => scanReferences(t, options));
+}
+
+function scanReferences(text: string, options: ScanOptions): DbtReference[] {
   const out: DbtReference[] = [];
   for (const region of jinjaRegions(text, options)) {
     for (const call of callsInRegion(text, region)) {

@@ -1,11 +1,13 @@
-// The custom messages between the extension (src/editor/languageClient.ts)
-// and the language server (src/server/main.ts), and the settings the server
-// pulls. Both sides import this file; it imports nothing, so it stays pure.
-// Messages are sent by method name: `client.sendNotification(method, params)`
-// and `connection.onNotification(method, handler)` both accept strings.
+// The custom messages between the extension (src/editor/languageClient.ts,
+// sent through src/editor/lspClientPart.ts) and the language server
+// (src/server/main.ts), and the settings the server pulls. Each message is a
+// typed NotificationType/RequestType, so its method and its params are tied
+// at compile time; no other file spells a custom method name. The extension's
+// main bundle imports only the types from here (the protocol library is
+// ~130 kB, loaded with the language client on first use).
+import { NotificationType } from 'vscode-languageserver-protocol';
 
 /** client -> server: a (new) manifest for a project is ready to be read. */
-export const manifestChanged = 'dbtConductor/manifestChanged';
 export interface ManifestChangedParams {
   /** Absolute path of the folder holding dbt_project.yml. */
   projectRoot: string;
@@ -17,9 +19,9 @@ export interface ManifestChangedParams {
   /** True when the manifest may not match the files (e.g. target/manifest.json read without a worker). */
   stale: boolean;
 }
+export const manifestChanged = new NotificationType<ManifestChangedParams>('dbtConductor/manifestChanged');
 
 /** client -> server: the last parse of a project failed (error) or succeeded again (null). */
-export const parseError = 'dbtConductor/parseError';
 export interface ParseErrorInfo {
   /** File dbt named, absolute or relative to the project root. Null when dbt named none. */
   file: string | null;
@@ -31,24 +33,43 @@ export interface ParseErrorParams {
   projectRoot: string;
   error: ParseErrorInfo | null;
 }
+export const parseError = new NotificationType<ParseErrorParams>('dbtConductor/parseError');
 
 /** client -> server: forget a project (folder removed, dbt_project.yml deleted). */
-export const projectRemoved = 'dbtConductor/projectRemoved';
 export interface ProjectRemovedParams {
   projectRoot: string;
 }
+export const projectRemoved = new NotificationType<ProjectRemovedParams>('dbtConductor/projectRemoved');
+
+/**
+ * client -> server: the columns a `dbt show` of a node returned, so the
+ * "add to schema YAML" quick fix can list them when the manifest has none.
+ */
+export interface ColumnsSeenParams {
+  projectRoot: string;
+  uniqueId: string;
+  columns: string[];
+}
+export const columnsSeen = new NotificationType<ColumnsSeenParams>('dbtConductor/columnsSeen');
 
 /**
  * server -> client: project files were saved, created or deleted; the client
  * should re-parse the project (the worker's partial parse) and then send
  * `manifestChanged`. Debounced by the server, one per project per burst.
  */
-export const parseRequested = 'dbtConductor/parseRequested';
 export interface ParseRequestedParams {
   projectRoot: string;
   /** The changed files (absolute paths), for logs. */
   files: string[];
 }
+export const parseRequested = new NotificationType<ParseRequestedParams>('dbtConductor/parseRequested');
+
+/** Every client -> server notification, by a key the extension's main bundle can name without loading this module. */
+export const clientNotifications = { manifestChanged, parseError, projectRemoved, columnsSeen };
+export type ClientNotification = keyof typeof clientNotifications;
+export type ClientNotificationParams = {
+  [K in ClientNotification]: (typeof clientNotifications)[K] extends NotificationType<infer P> ? P : never;
+};
 
 /** Settings section the server pulls with workspace/configuration (scopeUri = the project root). */
 export const checksSection = 'dbtConductor.checks';
@@ -74,10 +95,19 @@ export const DiagnosticCodes = {
   unknownRef: 'unknown-ref',
   unknownSource: 'unknown-source',
   disabledRef: 'disabled-ref',
+  /** A ref/source in a Jinja branch dbt did not take when it parsed: not checked against the manifest. */
+  untakenBranch: 'untaken-branch',
+  /** The file's node is disabled: dbt does not resolve its refs, so neither do the checks. */
+  disabledNode: 'disabled-node',
   publicModelWithoutDescription: 'public-model-without-description',
   modelWithoutTests: 'model-without-tests',
   parseError: 'parse-error',
 } as const;
+
+/** `data` of an unknown-ref/unknown-source diagnostic: the replacements its quick fix offers. */
+export interface SuggestionData {
+  suggestions: string[];
+}
 
 /** `source` field of every diagnostic the server publishes. */
 export const diagnosticSource = 'dbt';

@@ -286,6 +286,8 @@ export class ManifestIndex {
   readonly disabledByName = new Map<string, ManifestEntry[]>();
   /** `${package}\0${path}` -> entries defined (original_file_path) or documented (patch_path) there. */
   private readonly byFile = new Map<string, ManifestEntry[]>();
+  /** `${package}\0${path}` -> disabled entries defined there. */
+  private readonly disabledByFile = new Map<string, ManifestEntry[]>();
   /** Data tests and unit tests by the node they test. */
   readonly testsByNode = new Map<string, ManifestEntry[]>();
   readonly parentMap = new Map<string, string[]>();
@@ -377,6 +379,7 @@ export class ManifestIndex {
           disabledCount++;
           push(this.disabled, e.uniqueId, e);
           push(this.disabledByName, e.name, e);
+          if (e.originalFilePath) push(this.disabledByFile, `${e.packageName}\0${e.originalFilePath}`, e);
         }
       }
     }
@@ -432,6 +435,11 @@ export class ManifestIndex {
   /** Entries defined or documented in `path` (relative to the root of `packageName`). */
   entriesInFile(path: string, packageName: string | null = this.projectName): ManifestEntry[] {
     return this.byFile.get(`${packageName ?? ''}\0${slashes(path)}`) ?? [];
+  }
+
+  /** Disabled entries defined in `path` (relative to the root of `packageName`). */
+  disabledInFile(path: string, packageName: string | null = this.projectName): ManifestEntry[] {
+    return this.disabledByFile.get(`${packageName ?? ''}\0${slashes(path)}`) ?? [];
   }
 
   parents(uniqueId: string): string[] {

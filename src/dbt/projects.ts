@@ -2,6 +2,7 @@
 // editor found, leaving out installed packages, build output and virtualenvs
 // (a monorepo must not turn dbt_packages into dozens of "projects"). File
 // access goes through ProjectFs so tests and the editor can supply their own.
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -177,6 +178,42 @@ export function projectForFile<P extends { root: string }>(projects: readonly P[
     if ((abs === p.root || isInside(p.root, abs)) && (best === undefined || p.root.length > best.root.length)) best = p;
   }
   return best;
+}
+
+/**
+ * The real folders of the packages that `dbt deps` installed as symlinks in
+ * the project's packages-install-path (`local:` packages). dbt parses a file
+ * there as part of this project, though the editor sees it at the link's target.
+ */
+export function symlinkedPackages(project: DbtProject): string[] {
+  const dir = resolve(project.root, project.packagesInstallPath);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const name of names) {
+    try {
+      if (lstatSync(join(dir, name)).isSymbolicLink()) found.push(realpathSync(join(dir, name)));
+    } catch {
+      // a dangling link: dbt cannot read it either
+    }
+  }
+  return found;
+}
+
+/**
+ * Every project whose parse reads `filePath`: the innermost project holding
+ * it, and each project that installs a symlinked package holding it
+ * (`links`: project root -> symlinkedPackages()).
+ */
+export function projectsReadingFile<P extends { root: string }>(projects: readonly P[], filePath: string, links: (project: P) => readonly string[]): P[] {
+  const abs = resolve(filePath);
+  const owner = projectForFile(projects, abs);
+  const readers = projects.filter((p) => p !== owner && links(p).some((pkg) => isInside(pkg, abs)));
+  return owner ? [owner, ...readers] : readers;
 }
 
 export type ProjectFolderKind = 'model' | 'seed' | 'snapshot' | 'test' | 'macro' | 'analysis';

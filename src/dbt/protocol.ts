@@ -66,7 +66,8 @@ export interface ShutdownRequest {
 export interface StatusRequest {
   id: string;
   method: 'status';
-  params?: Record<string, never>;
+  /** manifestDigest: also hash the cached manifest, entry by entry (for tests; costly on big projects). */
+  params?: { manifestDigest?: boolean };
 }
 
 export type WorkerRequest = InvokeRequest | ParseRequest | CancelRequest | ShutdownRequest | StatusRequest;
@@ -116,6 +117,8 @@ export interface StatusMessage {
   rssBytes: number;
   invocations: number;
   manifestLoaded: boolean;
+  /** When asked: `<section>:<unique_id>` (and `private:`, `flat_graph`) -> sha1 of that entry. */
+  manifestDigest?: Record<string, string>;
 }
 
 export type WorkerMessage = ReadyMessage | EventMessage | ManifestMessage | ResultMessage | ErrorMessage | StatusMessage;

@@ -17,6 +17,8 @@ export type SettingEffect =
   | 'parse-on-open'
   /** The language server pulls it again (workspace/configuration) and re-checks open files. */
   | 'language-server'
+  /** The Jinja SQL language module (editor/jinjaSql.ts) applies it to the open files; it listens itself. */
+  | 'jinja-sql'
   /** Read on each invocation: the next run uses it; nothing to do now. */
   | 'next-run';
 
@@ -37,6 +39,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, readonly SettingEffect[]>>
   'checks.disabledRef': ['language-server'],
   'checks.publicModelWithoutDescription': ['language-server'],
   'checks.modelWithoutTests': ['language-server'],
+  'jinjaSql.enabled': ['jinja-sql'],
 };
 
 /** The effects of a configuration change; `affects` answers for a full key ("dbtConductor.target"). */

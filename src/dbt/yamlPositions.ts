@@ -3,6 +3,7 @@
 // Pure; uses the `yaml` package's node ranges, and tolerates half-typed YAML
 // (the parser recovers and still gives ranges for what it could read).
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { TextMemo } from './textMemo';
 
 export type YamlEntityKind =
   | 'model'
@@ -18,7 +19,8 @@ export type YamlEntityKind =
   | 'source'
   | 'source-table'
   | 'column'
-  | 'version';
+  | 'version'
+  | 'data_test';
 
 export interface YamlEntity {
   kind: YamlEntityKind;
@@ -27,6 +29,9 @@ export interface YamlEntity {
   /** Offsets of the name's scalar. */
   nameStart: number;
   nameEnd: number;
+  /** Offsets of the whole item (its mapping; the scalar for a test given as `- unique`). */
+  start: number;
+  end: number;
   /** Columns: the model/table/version they belong to; tables: their source; versions: their model. */
   parent: YamlEntity | null;
 }
@@ -64,8 +69,14 @@ function items(node: unknown): YamlNode[] {
   return isSeq(node) ? (node.items as YamlNode[]) : [];
 }
 
-/** Every named entry of a schema YAML text, parents before children. */
+const parsed = new TextMemo<YamlEntity[]>();
+
+/** Every named entry of a schema YAML text, parents before children. The result is shared (memoized): do not change it. */
 export function yamlEntities(text: string): YamlEntity[] {
+  return parsed.get(text, parseEntities);
+}
+
+function parseEntities(text: string): YamlEntity[] {
   const out: YamlEntity[] = [];
   let doc;
   try {
@@ -80,12 +91,27 @@ export function yamlEntities(text: string): YamlEntity[] {
     if (!isMap(item)) return null;
     const s = scalarValue(get(item, key));
     if (!s) return null;
-    const e: YamlEntity = { kind, name: s.value, nameStart: s.start, nameEnd: s.end, parent };
+    const [start, , end] = item.range ?? [s.start, s.end, s.end];
+    const e: YamlEntity = { kind, name: s.value, nameStart: s.start, nameEnd: s.end, start, end, parent };
     out.push(e);
     return e;
   };
+  // `- unique`, `- accepted_values: {...}`, `- dbt_utils.x: {...}`, or `- name: ...` with `test_name:`.
+  const tests = (map: YAMLMap, parent: YamlEntity) => {
+    for (const t of [...items(get(map, 'data_tests')), ...items(get(map, 'tests'))]) {
+      const plain = scalarValue(t);
+      const key = isMap(t) && t.items.length > 0 ? scalarValue(t.items[0]!.key) : null;
+      const s = plain ?? key;
+      if (!s) continue;
+      const [start, , end] = (t as YamlNode).range ?? [s.start, s.end, s.end];
+      out.push({ kind: 'data_test', name: s.value, nameStart: s.start, nameEnd: s.end, start, end, parent });
+    }
+  };
   const columns = (map: YAMLMap, parent: YamlEntity) => {
-    for (const c of items(get(map, 'columns'))) named(c, 'column', parent);
+    for (const c of items(get(map, 'columns'))) {
+      const column = named(c, 'column', parent);
+      if (column && isMap(c)) tests(c, column);
+    }
   };
 
   for (const pair of root.items) {
@@ -97,11 +123,15 @@ export function yamlEntities(text: string): YamlEntity[] {
       if (kind === 'source') {
         for (const t of items(get(item, 'tables'))) {
           const table = named(t, 'source-table', e);
-          if (table && isMap(t)) columns(t, table);
+          if (table && isMap(t)) {
+            columns(t, table);
+            tests(t, table);
+          }
         }
         continue;
       }
       columns(item, e);
+      tests(item, e);
       if (kind === 'model') {
         for (const v of items(get(item, 'versions'))) {
           const version = named(v, 'version', e, 'v');

@@ -1,10 +1,12 @@
 // "Run | Build | Test | Compile | Preview" above each model, seed and
-// snapshot file, and on each model entry of schema YAML files. Which file is
+// snapshot file, and on each model entry of schema YAML files, of the project
+// and of its installed packages (dbt_packages/<dir>/...). Which file is
 // which node comes from the cached manifest: before the first parse there is
 // simply no lens (and no error).
 import { relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { ManifestEntry } from '../dbt/manifest';
+import { packageOfPath, readPackageRoots, type PackageRoot } from '../dbt/packageRoots';
 import { entryLines } from '../dbt/schemaYaml';
 import type { CodeLensAction, Config } from './config';
 import type { ManifestStore } from './manifests';
@@ -38,19 +40,32 @@ export class DbtCodeLensProvider implements vscode.CodeLensProvider {
     private readonly manifests: ManifestStore,
   ) {}
 
+  /** Installed packages per project root, read again after every manifest load. */
+  private readonly packageRoots = new Map<string, Promise<PackageRoot[]>>();
+
   /** Called when a manifest is (re)loaded or the lens settings change. */
   refresh(): void {
+    this.packageRoots.clear();
     this.changed.fire();
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!this.config.codeLensEnabled(document.uri)) return [];
     const project = this.projects.forUri(document.uri);
     if (!project) return [];
     const index = this.manifests.get(project.root)?.index;
     if (!index) return [];
-    const rel = relative(project.root, document.uri.fsPath).split(sep).join('/');
-    const entries = index.entriesInFile(rel).filter((e) => LENS_NODE_TYPES.has(e.resourceType) && e.enabled);
+    let rel = relative(project.root, document.uri.fsPath).split(sep).join('/');
+    let packageName = index.projectName;
+    if (rel.startsWith(`${project.packagesInstallPath}/`)) {
+      // A file of an installed package: its path inside the package and the package's name.
+      let roots = this.packageRoots.get(project.root);
+      if (!roots) this.packageRoots.set(project.root, (roots = readPackageRoots(project.root, project.packagesInstallPath)));
+      const inPackage = packageOfPath(await roots, document.uri.fsPath);
+      if (!inPackage) return [];
+      ({ relPath: rel, packageName } = inPackage);
+    }
+    const entries = index.entriesInFile(rel, packageName).filter((e) => LENS_NODE_TYPES.has(e.resourceType) && e.enabled);
     if (entries.length === 0) return [];
     const actions = this.config.codeLensActions(document.uri);
 

@@ -86,7 +86,11 @@ export const COMMANDS: Record<string, Factory> = {
   test: targeted('test'),
   testUpstream: targeted('test', { parents: true }),
   testDownstream: targeted('test', { children: true }),
+  testUpAndDownstream: targeted('test', { parents: true, children: true }),
   compile: (ctx) => async (...args) => compileTarget(ctx, resolveTarget(ctx, args)),
+  compileUpstream: targeted('compile', { parents: true }),
+  compileDownstream: targeted('compile', { children: true }),
+  compileUpAndDownstream: targeted('compile', { parents: true, children: true }),
   seed: targeted('seed'),
   seedFullRefresh: targeted('seed', { fullRefresh: true }),
   snapshot: targeted('snapshot'),
@@ -140,7 +144,7 @@ export const COMMANDS: Record<string, Factory> = {
     const node = asNode(el);
     if (!node) return undefined;
     const code = node.entry.result?.nodes.find((n) => n.uniqueId === node.row.uniqueId)?.compiledCode;
-    if (code) return ctx.compiled.show(node.row.name, code);
+    if (code) return ctx.compiled.show(node.entry.projectRoot, node.row.uniqueId, code);
     return compileTarget(ctx, nodeTarget(node.entry.projectRoot, node.row));
   },
   'tree.openFile': (ctx) => async (el) => {
@@ -251,7 +255,7 @@ async function compileTarget(ctx: CommandContext, target: Target | undefined): P
   const entry = await runOn(ctx, 'compile', target, { withoutTests: target.kind === 'node' });
   const compiled = entry?.result?.output.kind === 'compile' ? entry.result.output.nodes : [];
   const one = target.kind === 'node' ? compiled.find((n) => nameOf(n.uniqueId) === target.name) : compiled.length === 1 ? compiled[0] : undefined;
-  if (one) await ctx.compiled.show(nameOf(one.uniqueId), one.compiledCode);
+  if (one) await ctx.compiled.show(target.projectRoot, one.uniqueId, one.compiledCode);
   return entry;
 }
 

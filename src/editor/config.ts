@@ -58,6 +58,11 @@ export class Config {
     return this.section(scope).get<boolean>('codeLens.enabled', true);
   }
 
+  /** Open dbt project .sql files as Jinja SQL (src/editor/jinjaSql.ts). */
+  jinjaSqlEnabled(scope?: vscode.Uri): boolean {
+    return this.section(scope).get<boolean>('jinjaSql.enabled', true);
+  }
+
   codeLensActions(scope?: vscode.Uri): CodeLensAction[] {
     const list = this.section(scope).get<unknown>('codeLens.commands', CODE_LENS_ACTIONS);
     if (!Array.isArray(list)) return [...CODE_LENS_ACTIONS];

@@ -41,9 +41,11 @@ export class ResultDiagnostics implements vscode.Disposable {
     let model = this.models.get(projectRoot);
     if (!model) this.models.set(projectRoot, (model = new ProblemsModel()));
     model.apply(result, this.sources(projectRoot));
-    // dbt reports deprecations on full parses only, and each kind once per process: an
-    // invocation without any says nothing about them, so the last ones reported stay.
-    if (state.deprecations.length > 0) this.deprecations.set(projectRoot, state.deprecations);
+    // A full parse reports every deprecation it meets (the worker shows them as a cold
+    // process would), so its set replaces the last one; a partial parse reports only
+    // those of the files it re-read, which are added.
+    if (state.parse?.partial === false) this.deprecations.set(projectRoot, state.deprecations);
+    else if (state.deprecations.length > 0) this.deprecations.set(projectRoot, mergeDeprecations(this.deprecations.get(projectRoot) ?? [], state.deprecations));
     this.publish(projectRoot);
   }
 
@@ -137,6 +139,12 @@ export class ResultDiagnostics implements vscode.Disposable {
   dispose(): void {
     this.collection.dispose();
   }
+}
+
+function mergeDeprecations(old: Deprecation[], added: Deprecation[]): Deprecation[] {
+  const key = (d: Deprecation) => `${d.name}\0${d.file ?? ''}\0${d.message}`;
+  const seen = new Set(old.map(key));
+  return [...old, ...added.filter((d) => !seen.has(key(d)))];
 }
 
 /** A project file's modification time (epoch ms), undefined when it does not exist. */

@@ -1,9 +1,11 @@
 // The extension's side of the dbt language server: tells it where each
 // project's manifest is, and reports its re-parse requests. Messages are
-// declared in src/dbt/lspProtocol.ts. The client itself (vscode-languageclient)
-// is a bundle of its own, loaded by start() after activation (lazyParts.ts);
-// what is told before the server runs is kept and sent once it does, and
-// again after a crash, since the restarted server knows nothing.
+// declared (typed) in src/dbt/lspProtocol.ts; this file imports only their
+// types, so the protocol library stays out of the activation bundle. The
+// client itself (vscode-languageclient) is a bundle of its own, loaded by
+// start() after activation (lazyParts.ts); what is told before the server
+// runs is kept and sent once it does, and again after a crash or a restart,
+// since a new server knows nothing.
 //
 // Wiring (in activation):
 //   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), outputChannel);
@@ -11,17 +13,8 @@
 //   lsp.onParseRequested((root) => runnerFor(root).parse());
 //   once a project is found: void lsp.start();
 import * as vscode from 'vscode';
-import {
-  manifestChanged,
-  parseError,
-  parseRequested,
-  projectRemoved,
-  type ManifestChangedParams,
-  type ParseErrorInfo,
-  type ParseErrorParams,
-  type ParseRequestedParams,
-  type ProjectRemovedParams,
-} from '../dbt/lspProtocol';
+import type { ClientNotification, ClientNotificationParams, ManifestChangedParams, ParseErrorInfo, ParseErrorParams, ParseRequestedParams } from '../dbt/lspProtocol';
+import type { InvocationEntry } from '../dbt/treeModel';
 import { loadLspClient } from './lazyParts';
 import type { LspConnection } from './lspClientPart';
 
@@ -29,6 +22,8 @@ export class DbtLanguageClient implements vscode.Disposable {
   /** Last state told per project, sent when the server (re)starts. */
   private readonly manifests = new Map<string, ManifestChangedParams>();
   private readonly parseErrors = new Map<string, ParseErrorParams>();
+  /** Columns seen by `dbt show`, per project root and node. */
+  private readonly columns = new Map<string, ClientNotificationParams['columnsSeen']>();
   private readonly parseRequests = new vscode.EventEmitter<ParseRequestedParams>();
   private readonly disposables: vscode.Disposable[] = [this.parseRequests];
   private connection: LspConnection | undefined;
@@ -50,11 +45,24 @@ export class DbtLanguageClient implements vscode.Disposable {
     return this.started;
   }
 
+  /** Stops the server and starts a new one, which is then told everything again. */
+  async restart(): Promise<void> {
+    if (!this.started) return this.start();
+    await this.started;
+    this.running = false;
+    try {
+      await this.connection?.restart();
+    } finally {
+      this.running = true;
+    }
+    this.replay();
+  }
+
   /** A project's manifest is (newly) available at `manifestPath`; `stale` when it may not match the files. */
   notifyManifest(projectRoot: string, manifestPath: string, stale: boolean): void {
     const params: ManifestChangedParams = { projectRoot, manifestPath, stale };
     this.manifests.set(projectRoot, params);
-    this.send(manifestChanged, params);
+    this.send('manifestChanged', params);
   }
 
   /** The last parse failed (`error`) or succeeded again (null). */
@@ -62,14 +70,28 @@ export class DbtLanguageClient implements vscode.Disposable {
     const params: ParseErrorParams = { projectRoot, error };
     if (error) this.parseErrors.set(projectRoot, params);
     else this.parseErrors.delete(projectRoot);
-    this.send(parseError, params);
+    this.send('parseError', params);
+  }
+
+  /** The columns of each node a `dbt show` returned (for the "add to schema YAML" quick fix). */
+  notifyShowColumns(entry: InvocationEntry): void {
+    const output = entry.result?.output;
+    if (output?.kind !== 'show') return;
+    for (const t of output.tables) if (t.uniqueId && t.columns.length > 0) this.notifyColumns(entry.projectRoot, t.uniqueId, t.columns);
+  }
+
+  /** `dbt show` of a node returned these columns. */
+  notifyColumns(projectRoot: string, uniqueId: string, columns: string[]): void {
+    const params = { projectRoot, uniqueId, columns };
+    this.columns.set(`${projectRoot}\0${uniqueId}`, params);
+    this.send('columnsSeen', params);
   }
 
   notifyProjectRemoved(projectRoot: string): void {
     this.manifests.delete(projectRoot);
     this.parseErrors.delete(projectRoot);
-    const params: ProjectRemovedParams = { projectRoot };
-    this.send(projectRemoved, params);
+    for (const key of [...this.columns.keys()]) if (key.startsWith(`${projectRoot}\0`)) this.columns.delete(key);
+    this.send('projectRemoved', { projectRoot });
   }
 
   /** The server saw project files saved, created or deleted (debounced): re-parse that project. */
@@ -87,7 +109,7 @@ export class DbtLanguageClient implements vscode.Disposable {
     const connection = loadLspClient().createLspConnection(this.serverModule, this.outputChannel);
     this.connection = connection;
     this.disposables.push(
-      connection.onNotification<ParseRequestedParams>(parseRequested, (p) => this.parseRequests.fire(p)),
+      connection.onParseRequested((p) => this.parseRequests.fire(p)),
       connection.onDidRestart(() => this.replay()),
     );
     await connection.start();
@@ -96,14 +118,15 @@ export class DbtLanguageClient implements vscode.Disposable {
   }
 
   private replay(): void {
-    for (const p of this.manifests.values()) this.send(manifestChanged, p);
-    for (const p of this.parseErrors.values()) this.send(parseError, p);
+    for (const p of this.manifests.values()) this.send('manifestChanged', p);
+    for (const p of this.parseErrors.values()) this.send('parseError', p);
+    for (const p of this.columns.values()) this.send('columnsSeen', p);
   }
 
-  private send(method: string, params: object): void {
+  private send<K extends ClientNotification>(name: K, params: ClientNotificationParams[K]): void {
     // Before the server runs, the maps above hold what it must be told; never throw into the caller.
     const connection = this.connection;
     if (!this.running || !connection) return;
-    void connection.sendNotification(method, params).catch((err: unknown) => connection.warn(`dbt language server: ${method} not delivered: ${String(err)}`));
+    void connection.notify(name, params).catch((err: unknown) => connection.warn(`dbt language server: ${name} not delivered: ${String(err)}`));
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { discoverProjects, projectForFile, type DbtProject as ProjectFile } from '../dbt/projects';
+import { discoverProjects, projectForFile, projectsReadingFile, symlinkedPackages, type DbtProject as ProjectFile } from '../dbt/projects';
 
 export interface DbtProject extends ProjectFile {
   /** `name:` from dbt_project.yml, else the folder's name. */
@@ -15,6 +15,9 @@ export interface DbtProject extends ProjectFile {
 
 /** Keeps findFiles from walking big folders; discoverProjects applies the full rules (virtualenvs, target-path...). */
 const SEARCH_EXCLUDE = '**/{dbt_packages,dbt_modules,target,node_modules,.git,site-packages,.venv,venv,.tox}/**';
+
+/** What `dbt deps` writes; a change means the symlinked packages may have changed. */
+const DEPS_FILES = new Set(['packages.yml', 'dependencies.yml', 'package-lock.yml']);
 
 /** Files whose change can change the parse (dbt reads them), not build output. */
 const WATCH_GLOB = '**/{*.sql,*.py,*.yml,*.yaml,*.csv,*.md,package-lock.yml}';
@@ -28,6 +31,8 @@ export class Projects implements vscode.Disposable {
   private readonly filesChanged = new vscode.EventEmitter<{ project: DbtProject; uri: vscode.Uri }>();
   private rediscoverTimer: NodeJS.Timeout | undefined;
   private lastActive: DbtProject | undefined;
+  /** Project root -> real folders of its symlinked (`local:`) packages; refreshed when deps may have run. */
+  private readonly packageLinks = new Map<string, string[]>();
 
   /** The list of projects changed. */
   readonly onDidChange = this.changed.event;
@@ -74,6 +79,7 @@ export class Projects implements vscode.Disposable {
     for (const p of found) if (p.error) this.log(`${p.root}: ${p.error}`);
     const before = this.projects.map((p) => `${p.root}\0${p.name}`).join('\n');
     this.projects = found;
+    this.packageLinks.clear();
     if (found.map((p) => `${p.root}\0${p.name}`).join('\n') !== before) {
       this.log(found.length === 0 ? 'No dbt project found in the workspace.' : `dbt projects: ${found.map((p) => `${p.name} (${p.root})`).join(', ')}`);
       this.changed.fire();
@@ -120,13 +126,31 @@ export class Projects implements vscode.Disposable {
   }
 
   private reportFile(uri: vscode.Uri): void {
-    const project = this.forUri(uri);
-    if (!project) return;
-    // Build output and logs never change the parse.
-    const rel = uri.fsPath.slice(project.root.length + 1);
-    const top = rel.split(sep)[0];
-    if (top === project.targetPath || top === 'logs' || rel.split(sep).includes('.git')) return;
-    this.filesChanged.fire({ project, uri });
+    if (uri.scheme !== 'file') return;
+    // `dbt deps` rewrites these (and the links under dbt_packages/) when it runs.
+    if (DEPS_FILES.has(basename(uri.fsPath))) this.packageLinks.clear();
+    for (const project of projectsReadingFile(this.projects, uri.fsPath, (p) => this.linksOf(p))) {
+      if (this.isBuildOutput(project, uri.fsPath)) continue;
+      this.filesChanged.fire({ project, uri });
+    }
+  }
+
+  /** Build output and logs never change the parse (of the project, or of the package the file is in). */
+  private isBuildOutput(project: DbtProject, file: string): boolean {
+    const base = file.startsWith(project.root + sep) ? project.root : this.linksOf(project).find((pkg) => file.startsWith(pkg + sep));
+    if (base === undefined) return false;
+    const parts = file.slice(base.length + 1).split(sep);
+    const targetPath = base === project.root ? project.targetPath : 'target';
+    return parts[0] === targetPath || parts[0] === 'logs' || parts.includes('.git');
+  }
+
+  private linksOf(project: DbtProject): string[] {
+    let links = this.packageLinks.get(project.root);
+    if (links === undefined) {
+      links = symlinkedPackages(project);
+      this.packageLinks.set(project.root, links);
+    }
+    return links;
   }
 
   private scheduleRediscover(): void {

@@ -111,6 +111,9 @@ export class CliBackend implements Backend {
     }
     if (killed) throw new RunnerError(`dbt did not stop within ${o.cancelGraceMs / 1000} s of the cancel, so it was killed.`, 'cancelled');
     if (this.disposed && r.exitCode === undefined) throw new RunnerError('The runner was disposed while dbt was running.', 'disposed');
+    // Python ends by SIGINT when a KeyboardInterrupt escapes dbt (e.g. while it waits for a worker
+    // thread at exit): after our own SIGINT that is the cancel we asked for, not a crash.
+    if (cancelled && r.exitCode === undefined && r.signal === 'SIGINT') r = { ...r, exitCode: 2 };
     if (r.exitCode === undefined || r.exitCode > 2) {
       const how = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
       throw new RunnerError(`dbt ended abnormally (${how}).\n${o.scrub(stderr.tail(12))}`, 'worker-crashed', o.scrub(stderr.tail()));

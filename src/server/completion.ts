@@ -1,5 +1,8 @@
 // Completion candidates for `ref('`, `source('`, `source('s', '`, `doc('`
-// and macro names. Pure: the server adds the text edit ranges.
+// and macro names, filtered and ranked by what is typed: names that start
+// with it first, then names with a word that starts with it (`_orders`),
+// then names containing it, then names with its letters in order; the root
+// project before packages within each. Pure: the server adds the ranges.
 import type { CompletionContext } from '../dbt/jinjaRefs';
 import type { ManifestEntry, ManifestIndex } from '../dbt/manifest';
 
@@ -12,7 +15,7 @@ export interface Candidate {
   detail: string;
   /** Markdown. */
   documentation: string;
-  /** Root project first, then packages; then by name. */
+  /** Root project first, then packages; then by name. Completion prefixes it with the match rank. */
   sortText: string;
 }
 
@@ -22,8 +25,8 @@ export interface Completion {
   incomplete: boolean;
 }
 
-/** Above this many candidates, filter by the typed prefix and mark the list incomplete. */
-export const MAX_ITEMS = 1000;
+/** At most this many items are returned (the best matches); the list is then marked incomplete. */
+export const MAX_ITEMS = 200;
 
 function brief(description: string): string {
   const s = description.trim();
@@ -35,12 +38,42 @@ function callable(e: ManifestEntry): boolean {
   return !e.name.includes('__') && !e.name.startsWith('materialization_') && !e.name.startsWith('test_');
 }
 
-function finish(all: Candidate[], prefix: string): Completion {
-  if (all.length <= MAX_ITEMS) return { items: all, incomplete: false };
+/** Word starts inside a name: after `_`, `.`, `-`, or a lower-to-upper case change. */
+function wordStarts(name: string): number[] {
+  const out = [0];
+  for (let i = 1; i < name.length; i++) {
+    const prev = name[i - 1]!;
+    if (prev === '_' || prev === '.' || prev === '-' || (prev >= 'a' && prev <= 'z' && name[i]! >= 'A' && name[i]! <= 'Z')) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * How well `label` matches the typed `prefix` (case-insensitive): 0 starts
+ * with it, 1 one of its words starts with it, 2 contains it, 3 has its
+ * letters in order; null when it does not match. An empty prefix matches all (0).
+ */
+export function matchRank(label: string, prefix: string): number | null {
+  if (prefix === '') return 0;
+  const l = label.toLowerCase();
   const p = prefix.toLowerCase();
-  const matching = all.filter((c) => c.label.toLowerCase().includes(p));
-  matching.sort((a, b) => a.sortText.localeCompare(b.sortText));
-  return { items: matching.slice(0, MAX_ITEMS), incomplete: true };
+  if (l.startsWith(p)) return 0;
+  if (wordStarts(label).some((i) => l.startsWith(p, i))) return 1;
+  if (l.includes(p)) return 2;
+  let j = 0;
+  for (let i = 0; i < l.length && j < p.length; i++) if (l[i] === p[j]) j++;
+  return j === p.length ? 3 : null;
+}
+
+/** Keeps the candidates matching `prefix`, best first, at most MAX_ITEMS; incomplete when any were left out. */
+function finish(all: Candidate[], prefix: string): Completion {
+  const ranked: Candidate[] = [];
+  for (const c of all) {
+    const rank = matchRank(c.label, prefix);
+    if (rank !== null) ranked.push({ ...c, sortText: `${rank}${c.sortText}` });
+  }
+  ranked.sort((a, b) => (a.sortText < b.sortText ? -1 : a.sortText > b.sortText ? 1 : 0));
+  return { items: ranked.slice(0, MAX_ITEMS), incomplete: ranked.length < all.length || ranked.length > MAX_ITEMS };
 }
 
 export function completionCandidates(index: ManifestIndex, ctx: CompletionContext): Completion {

@@ -49,9 +49,11 @@ function facts(rows: [string, string | null | undefined][]): string[] {
   return ['', '| | |', '|---|---|', ...present.map(([k, v]) => `| ${k} | ${v} |`)];
 }
 
+/** "2 parents, 3 children", as a link that opens the lineage panel on the node. */
 function lineage(index: ManifestIndex, id: string): string {
   const children = index.children(id).length;
-  return `${plural(index.parents(id).length, 'parent')}, ${children} ${children === 1 ? 'child' : 'children'}`;
+  const text = `${plural(index.parents(id).length, 'parent')}, ${children} ${children === 1 ? 'child' : 'children'}`;
+  return `[${text}](command:dbtConductor.showLineage?${encodeURIComponent(JSON.stringify([{ uniqueId: id }]))} "Show the lineage")`;
 }
 
 function title(e: ManifestEntry, index: ManifestIndex): string {

@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
+  CodeActionKind,
   createConnection,
+  ResponseError,
   DidChangeConfigurationNotification,
   FileChangeType,
   ProposedFeatures,
@@ -14,21 +16,15 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import {
-  manifestChanged,
-  parseError,
-  parseRequested,
-  projectRemoved,
-  type ManifestChangedParams,
-  type ParseErrorParams,
-  type ParseRequestedParams,
-  type ProjectRemovedParams,
-} from '../dbt/lspProtocol';
+import { columnsSeen, manifestChanged, parseError, parseRequested, projectRemoved } from '../dbt/lspProtocol';
 import { Files, pathOfUri, uriOfPath } from './documents';
+import { guardNotification, guardRequest } from './guard';
+import { EditHandlers } from './editHandlers';
 import { Handlers } from './handlers';
 import { findProjectRoot, ProjectRegistry, type Log, type Project } from './projects';
 import { DiagnosticsPublisher } from './publisher';
 import { ChecksConfig } from './settings';
+import { SymbolHandlers } from './symbolHandlers';
 
 /** Quiet time after the last save before asking for a re-parse. */
 const PARSE_DEBOUNCE_MS = 400;
@@ -43,24 +39,14 @@ const files = new Files(documents);
 const config = new ChecksConfig(connection);
 const publisher = new DiagnosticsPublisher(connection, registry, files, config);
 const handlers = new Handlers(registry, files, log);
+const edits = new EditHandlers(registry, files);
+const symbols = new SymbolHandlers(registry, files);
 
 function openUris(project: Project): string[] {
   return files
     .openPaths()
-    .filter((p) => registry.projectOf(p) === project)
+    .filter((p) => registry.fileInfo(p)?.project === project)
     .map(uriOfPath);
-}
-
-/** Runs a handler; an unexpected failure is logged in one line and answered with null, never a crash. */
-function safe<P, R>(name: string, fn: (p: P) => Promise<R | null>): (p: P) => Promise<R | null> {
-  return async (p: P) => {
-    try {
-      return await fn(p);
-    } catch (err) {
-      log('error', `${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
-  };
 }
 
 function validRoot(root: unknown, what: string): root is string {
@@ -78,6 +64,11 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       completionProvider: { triggerCharacters: ["'", '"', '.'] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      foldingRangeProvider: true,
     },
     serverInfo: { name: 'dbt Conductor language server' },
   };
@@ -88,78 +79,108 @@ connection.onInitialized(() => {
   if (config.supported) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'dbtConductor' }).catch(() => undefined);
 });
 
-connection.onDidChangeConfiguration(() => {
-  config.clear();
-  for (const project of registry.all()) void publisher.refreshProject(project, openUris(project));
-});
+connection.onDidChangeConfiguration(
+  guardNotification(log, 'didChangeConfiguration', async () => {
+    config.clear();
+    for (const project of registry.all()) await publisher.refreshProject(project, openUris(project));
+  }),
+);
 
-connection.onHover(safe('hover', (p) => handlers.hover(p)));
-connection.onDefinition(safe('definition', (p) => handlers.definition(p)));
-connection.onCompletion(safe('completion', (p) => handlers.completion(p)));
-connection.onReferences(safe('references', (p) => handlers.references(p)));
+connection.onHover(guardRequest(log, 'hover', (p) => handlers.hover(p)));
+connection.onDefinition(guardRequest(log, 'definition', (p) => handlers.definition(p)));
+connection.onCompletion(guardRequest(log, 'completion', (p) => handlers.completion(p)));
+connection.onReferences(guardRequest(log, 'references', (p) => handlers.references(p)));
+connection.onCodeAction(guardRequest(log, 'codeAction', (p) => edits.codeActions(p)));
+connection.onDocumentSymbol(guardRequest(log, 'documentSymbol', (p) => symbols.documentSymbols(p)));
+connection.onWorkspaceSymbol(guardRequest(log, 'workspaceSymbol', (p) => symbols.workspaceSymbols(p)));
+connection.onFoldingRanges(guardRequest(log, 'foldingRange', (p) => symbols.foldingRanges(p)));
+// Rename answers its refusals (a package's model, a versioned one...) as errors the editor shows.
+connection.onPrepareRename(guardRequest(log, 'prepareRename', (p) => edits.prepareRename(p), { rethrow: ResponseError }));
+connection.onRenameRequest(guardRequest(log, 'rename', (p) => edits.rename(p), { rethrow: ResponseError }));
 
-connection.onNotification(manifestChanged, async (p: ManifestChangedParams) => {
-  if (!validRoot(p?.projectRoot, manifestChanged)) return;
-  if (typeof p.manifestPath !== 'string' || !isAbsolute(p.manifestPath)) {
-    log('warn', `${manifestChanged} ignored: manifestPath must be an absolute path, got ${JSON.stringify(p.manifestPath)}`);
-    return;
-  }
-  const project = await registry.add(p.projectRoot);
-  if (await registry.load(project, p.manifestPath, p.stale === true, 'client')) await publisher.refreshProject(project, openUris(project));
-});
+connection.onNotification(
+  manifestChanged,
+  guardNotification(log, manifestChanged.method, async (p) => {
+    if (!validRoot(p?.projectRoot, manifestChanged.method)) return;
+    if (typeof p.manifestPath !== 'string' || !isAbsolute(p.manifestPath)) {
+      log('warn', `${manifestChanged.method} ignored: manifestPath must be an absolute path, got ${JSON.stringify(p.manifestPath)}`);
+      return;
+    }
+    const project = await registry.add(p.projectRoot);
+    if (!(await registry.load(project, p.manifestPath, p.stale === true, 'client'))) return;
+    await publisher.refreshProject(project, openUris(project));
+  }),
+);
 
-connection.onNotification(parseError, async (p: ParseErrorParams) => {
-  if (!validRoot(p?.projectRoot, parseError)) return;
-  const project = await registry.add(p.projectRoot);
-  const e = p.error;
-  project.parseError =
-    e && typeof e.message === 'string'
-      ? { file: typeof e.file === 'string' ? e.file : null, line: typeof e.line === 'number' ? e.line : null, message: e.message }
-      : null;
-  await publisher.refreshProject(project, openUris(project));
-});
+connection.onNotification(
+  parseError,
+  guardNotification(log, parseError.method, async (p) => {
+    if (!validRoot(p?.projectRoot, parseError.method)) return;
+    const project = await registry.add(p.projectRoot);
+    const e = p.error;
+    project.parseError =
+      e && typeof e.message === 'string'
+        ? { file: typeof e.file === 'string' ? e.file : null, line: typeof e.line === 'number' ? e.line : null, message: e.message }
+        : null;
+    await publisher.refreshProject(project, openUris(project));
+  }),
+);
 
-connection.onNotification(projectRemoved, (p: ProjectRemovedParams) => {
-  if (!validRoot(p?.projectRoot, projectRemoved)) return;
-  const project = registry.get(p.projectRoot);
-  if (!project) return;
-  const uris = openUris(project);
-  registry.remove(p.projectRoot);
-  publisher.clearProject(p.projectRoot, uris);
-  log('info', `project ${p.projectRoot} removed`);
-});
+connection.onNotification(
+  columnsSeen,
+  guardNotification(log, columnsSeen.method, (p) => {
+    if (!validRoot(p?.projectRoot, columnsSeen.method) || typeof p.uniqueId !== 'string' || !Array.isArray(p.columns)) return;
+    registry.rememberColumns(p.projectRoot, p.uniqueId, p.columns.filter((c): c is string => typeof c === 'string'));
+  }),
+);
+
+connection.onNotification(
+  projectRemoved,
+  guardNotification(log, projectRemoved.method, (p) => {
+    if (!validRoot(p?.projectRoot, projectRemoved.method)) return;
+    const project = registry.get(p.projectRoot);
+    if (!project) return;
+    const uris = openUris(project);
+    registry.remove(p.projectRoot);
+    publisher.clearProject(p.projectRoot, uris);
+    log('info', `project ${p.projectRoot} removed`);
+  }),
+);
 
 // ---- re-parse requests, debounced per project ----
 
 const pendingParse = new Map<string, { files: Set<string>; timer: NodeJS.Timeout }>();
 
 function requestParse(path: string): void {
-  const project = registry.projectOf(path);
-  if (!project || !registry.isSourceFile(project, path)) return;
+  for (const project of registry.projectsReading(path)) requestProjectParse(project, path);
+}
+
+function requestProjectParse(project: Project, path: string): void {
   const pending = pendingParse.get(project.root);
   if (pending) clearTimeout(pending.timer);
   const changed = pending?.files ?? new Set<string>();
   changed.add(path);
   const timer = setTimeout(() => {
     pendingParse.delete(project.root);
-    const params: ParseRequestedParams = { projectRoot: project.root, files: [...changed] };
-    void connection.sendNotification(parseRequested, params);
+    void connection.sendNotification(parseRequested, { projectRoot: project.root, files: [...changed] }).catch((err: unknown) => log('warn', `${parseRequested.method} not sent: ${String(err)}`));
   }, PARSE_DEBOUNCE_MS);
   pendingParse.set(project.root, { files: changed, timer });
 }
 
-connection.onDidChangeWatchedFiles((params) => {
-  for (const change of params.changes) {
-    const path = pathOfUri(change.uri);
-    if (!path) continue;
-    files.forget(path);
-    if (change.type === FileChangeType.Deleted && registry.projectOf(path)) {
-      publisher.clearFile(change.uri);
-      log('info', `${path} was deleted; its diagnostics are cleared until the project is parsed again`);
+connection.onDidChangeWatchedFiles(
+  guardNotification(log, 'didChangeWatchedFiles', (params) => {
+    for (const change of params.changes) {
+      const path = pathOfUri(change.uri);
+      if (!path) continue;
+      files.forget(path);
+      if (change.type === FileChangeType.Deleted && registry.projectOf(path)) {
+        publisher.clearFile(change.uri);
+        log('info', `${path} was deleted; its diagnostics are cleared until the project is parsed again`);
+      }
+      requestParse(path);
     }
-    requestParse(path);
-  }
-});
+  }),
+);
 
 // ---- documents ----
 
@@ -185,11 +206,13 @@ async function discoverProject(path: string): Promise<void> {
 
 const checkTimers = new Map<string, NodeJS.Timeout>();
 
-documents.onDidOpen(async (e) => {
-  const path = pathOfUri(e.document.uri);
-  if (path) await discoverProject(path).catch((err: unknown) => log('warn', `project discovery for ${path} failed: ${String(err)}`));
-  await publisher.refreshDocument(e.document.uri);
-});
+documents.onDidOpen(
+  guardNotification(log, 'didOpen', async (e) => {
+    const path = pathOfUri(e.document.uri);
+    if (path) await discoverProject(path).catch((err: unknown) => log('warn', `project discovery for ${path} failed: ${String(err)}`));
+    await publisher.refreshDocument(e.document.uri, true);
+  }),
+);
 
 documents.onDidChangeContent((e) => {
   const uri = e.document.uri;
@@ -198,7 +221,7 @@ documents.onDidChangeContent((e) => {
     uri,
     setTimeout(() => {
       checkTimers.delete(uri);
-      void publisher.refreshDocument(uri);
+      void guardNotification(log, 'check', () => publisher.refreshDocument(uri))(undefined);
     }, CHECK_DEBOUNCE_MS),
   );
 });

@@ -2,12 +2,17 @@
 // window), each with its current manifest index. Manifests are read whole
 // and swapped in only when they parse: a partial file keeps the previous
 // index. Package roots (dbt_packages/<dir>) are found from their
-// dbt_project.yml so package macros and models can be opened.
+// dbt_project.yml so package macros and models can be opened, and so files
+// of a `local:` package opened from its own folder (the target of the
+// symlink under dbt_packages/) are attributed to the package. A package that
+// is also a project of its own with a manifest answers for its files itself,
+// so no file is reported twice.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ManifestError, ManifestIndex } from '../dbt/manifest';
+import { packageOfPath, readPackageRoots, type PackageRoot } from '../dbt/packageRoots';
 import type { ParseErrorInfo } from '../dbt/lspProtocol';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -24,11 +29,13 @@ export interface Project {
   /** Folder (relative to root) packages are installed in. */
   packagesDir: string;
   targetDir: string;
-  /** package name -> absolute package root. */
-  packageRoots: Map<string, string>;
+  /** The installed packages (not the project itself). */
+  packageRoots: PackageRoot[];
   parseError: ParseErrorInfo | null;
   /** Bumped on every load request so a slow older load never overwrites a newer one. */
   generation: number;
+  /** Columns the last `dbt show` of a node returned, by unique id (told by the extension). */
+  columnsSeen: Map<string, string[]>;
 }
 
 /** Where a file sits: its project, the package it belongs to and its path inside that package. */
@@ -58,6 +65,10 @@ export async function readProjectFile(root: string): Promise<{ name: string | nu
   }
 }
 
+function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
 export class ProjectRegistry {
   private readonly projects = new Map<string, Project>();
 
@@ -83,9 +94,10 @@ export class ProjectRegistry {
       manifestSource: null,
       packagesDir: 'dbt_packages',
       targetDir: 'target',
-      packageRoots: new Map(),
+      packageRoots: [],
       parseError: null,
       generation: 0,
+      columnsSeen: new Map(),
     };
     this.projects.set(root, project);
     const file = await readProjectFile(root);
@@ -93,6 +105,11 @@ export class ProjectRegistry {
     project.packagesDir = file.packagesDir;
     project.targetDir = file.targetDir;
     return project;
+  }
+
+  rememberColumns(root: string, uniqueId: string, columns: string[]): void {
+    const project = this.projects.get(root);
+    if (project) project.columnsSeen.set(uniqueId, columns);
   }
 
   remove(root: string): Project | undefined {
@@ -131,7 +148,7 @@ export class ProjectRegistry {
     project.manifestPath = manifestPath;
     project.stale = stale;
     project.manifestSource = source;
-    project.packageRoots = await this.findPackageRoots(project, index);
+    project.packageRoots = await readPackageRoots(project.root, project.packagesDir);
     const s = index.stats;
     this.log(
       'info',
@@ -140,24 +157,6 @@ export class ProjectRegistry {
     );
     for (const w of index.warnings) this.log('warn', `manifest for ${project.root}: ${w}`);
     return true;
-  }
-
-  private async findPackageRoots(project: Project, index: ManifestIndex): Promise<Map<string, string>> {
-    const roots = new Map<string, string>();
-    const rootName = index.projectName ?? project.name;
-    if (rootName) roots.set(rootName, project.root);
-    const dir = isAbsolute(project.packagesDir) ? project.packagesDir : join(project.root, project.packagesDir);
-    let entries: string[] = [];
-    try {
-      entries = await readdir(dir);
-    } catch {
-      return roots;
-    }
-    for (const entry of entries) {
-      const file = await readProjectFile(join(dir, entry));
-      roots.set(file.name ?? entry, join(dir, entry));
-    }
-    return roots;
   }
 
   /** The project holding `path` (the deepest root that contains it), or undefined. */
@@ -169,22 +168,44 @@ export class ProjectRegistry {
     return best;
   }
 
+  /**
+   * Where a file sits: its own project when that has a manifest (a package
+   * opened as a project answers for itself), else the project that has it
+   * as an installed package (through dbt_packages/ or a local package's own
+   * folder), else its own project without a manifest.
+   */
   fileInfo(path: string): FileInfo | undefined {
-    const project = this.projectOf(path);
-    if (!project) return undefined;
-    const isYaml = /\.ya?ml$/i.test(path);
-    const rootName = project.index?.projectName ?? project.name;
-    let best: [string, string] | null = null;
-    for (const [pkg, root] of project.packageRoots) {
-      if (root !== project.root && path.startsWith(root + sep) && (!best || root.length > best[1].length)) best = [pkg, root];
+    const own = this.projectOf(path);
+    if (own?.index) return this.infoIn(own, path);
+    for (const project of this.all()) {
+      if (project === own || !project.index) continue;
+      const pkg = packageOfPath(project.packageRoots, path);
+      if (pkg) return { project, ...pkg, isYaml: isYamlPath(path) };
     }
-    if (best) return { project, packageName: best[0], relPath: toSlashes(relative(best[1], path)), isYaml };
-    return { project, packageName: rootName, relPath: toSlashes(relative(project.root, path)), isYaml };
+    return own ? this.infoIn(own, path) : undefined;
+  }
+
+  private infoIn(project: Project, path: string): FileInfo {
+    const pkg = packageOfPath(project.packageRoots, path);
+    if (pkg) return { project, ...pkg, isYaml: isYamlPath(path) };
+    return { project, packageName: project.index?.projectName ?? project.name, relPath: toSlashes(relative(project.root, path)), isYaml: isYamlPath(path) };
+  }
+
+  /** Projects whose parse reads `path`: its own project, and those that install it as a local package. */
+  projectsReading(path: string): Project[] {
+    const own = this.projectOf(path);
+    const out = own && this.isSourceFile(own, path) ? [own] : [];
+    for (const project of this.all()) {
+      if (project === own) continue;
+      if (project.packageRoots.some((r) => r.realRoot !== r.root && packageOfPath([r], path) !== null)) out.push(project);
+    }
+    return out;
   }
 
   /** Absolute path of a file of `packageName`, or null when the package's folder is unknown (e.g. dbt's own macros). */
   resolvePath(project: Project, packageName: string, relPath: string): string | null {
-    const root = project.packageRoots.get(packageName) ?? (packageName === (project.index?.projectName ?? project.name) ? project.root : undefined);
+    if (packageName === (project.index?.projectName ?? project.name)) return join(project.root, relPath);
+    const root = project.packageRoots.find((r) => r.name === packageName)?.root;
     return root ? join(root, relPath) : null;
   }
 

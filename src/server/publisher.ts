@@ -15,10 +15,13 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
 };
 
-function diagnostic(doc: FileText, start: number, end: number, severity: Severity, code: string, message: string): Diagnostic {
-  return { range: { start: doc.positionAt(start), end: doc.positionAt(end) }, severity: SEVERITY[severity], code, source: diagnosticSource, message };
+function diagnostic(doc: FileText, start: number, end: number, severity: Severity, code: string, message: string, data?: unknown): Diagnostic {
+  const d: Diagnostic = { range: { start: doc.positionAt(start), end: doc.positionAt(end) }, severity: SEVERITY[severity], code, source: diagnosticSource, message };
+  if (data !== undefined) d.data = data;
+  return d;
 }
 
 export class DiagnosticsPublisher {
@@ -36,24 +39,29 @@ export class DiagnosticsPublisher {
     private readonly config: ChecksConfig,
   ) {}
 
-  /** Recomputes the text checks of one open document and publishes its diagnostics. */
-  async refreshDocument(uri: string): Promise<void> {
+  /**
+   * Recomputes the text checks of one open document and publishes its
+   * diagnostics; `announce` (a newly opened document) publishes even an
+   * empty list, so the client knows the file was checked.
+   */
+  async refreshDocument(uri: string, announce = false): Promise<void> {
     const path = pathOfUri(uri);
     const info = path ? this.registry.fileInfo(path) : undefined;
     const doc = path ? this.files.open(path) : undefined;
     let diags: Diagnostic[] = [];
-    if (path && info && doc && info.project.index && info.packageName === (info.project.index.projectName ?? info.project.name)) {
+    // Files of the project and of its installed packages; each ref resolves from the file's own package, as dbt does.
+    if (path && info && doc && info.project.index && info.packageName !== null && info.project.index.packages.has(info.packageName)) {
       const version = doc.version;
       const settings = await this.config.get(info.project.root);
       const current = this.files.open(path);
       if (!current || current.version !== version || !info.project.index) return; // a newer edit will refresh again
       diags = checkText(info.project.index, current.getText(), info, settings, info.project.stale).map((f) =>
-        diagnostic(current, f.start, f.end, f.severity, f.code, f.message),
+        diagnostic(current, f.start, f.end, f.severity, f.code, f.message, f.data),
       );
     }
     if (diags.length > 0) this.textDiagnostics.set(uri, diags);
     else this.textDiagnostics.delete(uri);
-    this.publish(uri);
+    this.publish(uri, announce);
   }
 
   /** The document was closed: its text checks go, project checks on it stay. */
@@ -121,10 +129,10 @@ export class DiagnosticsPublisher {
     this.publish(uri);
   }
 
-  private publish(uri: string): void {
+  private publish(uri: string, always = false): void {
     const diags = [...(this.textDiagnostics.get(uri) ?? [])];
     for (const perProject of this.projectDiagnostics.values()) diags.push(...(perProject.get(uri) ?? []));
-    if (diags.length === 0 && !this.published.has(uri)) return;
+    if (diags.length === 0 && !this.published.has(uri) && !always) return;
     if (diags.length === 0) this.published.delete(uri);
     else this.published.add(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: diags });

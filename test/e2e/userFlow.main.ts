@@ -16,6 +16,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, type Browser } from './lib/browser';
+import { lineageSteps } from './lineageFlow';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
@@ -23,6 +24,7 @@ import { runFlow, runSteps, type Tally } from './lib/steps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
+import { languageSteps } from './languageSteps';
 
 const FIXTURE = join(repoRoot(), 'test/fixtures/jaffle');
 // Bounds for dbt work seen through the UI (2 cores, other jobs running).
@@ -132,6 +134,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           await poll('the unknown ref in the Problems panel', async () => (await wb.problems()).some((r) => /no_such_model/.test(r)), 60_000);
         },
       },
+      ...languageSteps(wb, page, ws.dir),
       {
         name: 'cancel a long run from the notification; the next run works',
         async run() {
@@ -167,6 +170,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           }, DBT_MS);
         },
       },
+      ...lineageSteps(wb, DBT_MS),
     ], tally);
   } finally {
     await page.close().catch(() => undefined);

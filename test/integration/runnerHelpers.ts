@@ -24,9 +24,9 @@ export interface TempProject {
   cleanup(): Promise<void>;
 }
 
-/** A temp copy of test/fixtures/<name> (see test/fixtures/lib/fixtures.ts), plus where the worker's slim manifest goes. */
-export async function copyProject(name = 'jaffle'): Promise<TempProject> {
-  const fx = await copyFixture(name);
+/** A temp copy of test/fixtures/<name> (and sibling fixtures it refers to, e.g. a local package), plus where the worker's slim manifest goes. */
+export async function copyProject(name = 'jaffle', siblings: string[] = []): Promise<TempProject> {
+  const fx = await copyFixture(name, { siblings });
   return {
     dir: fx.root,
     root: fx.dir,
@@ -46,6 +46,7 @@ export function makeRunner(p: TempProject, extra: Partial<RunnerOptions> = {}): 
     backend: 'worker',
     env: p.env,
     cancelGraceMs: 20_000,
+    startTimeoutMs: 300_000, // a bound, not a speed check: importing dbt on a loaded 2-core machine can take minutes
     ...extra,
   });
 }

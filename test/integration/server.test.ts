@@ -5,151 +5,13 @@
 // diagnostics, settings, parse errors, save -> re-parse requests, a deleted
 // model and malformed manifests.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { DiagnosticCodes, manifestChanged, parseError, parseRequested, type ChecksSettings } from '../../src/dbt/lspProtocol';
+import { DiagnosticCodes, manifestChanged, parseError } from '../../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../../src/dbt/manifest';
-import { copyJaffle, dbtParse, extraFiles, repoRoot, writeFiles } from '../unit/server-fixture';
-
-const WAIT_MS = 15_000;
-const serverJs = join(repoRoot, 'dist', 'server.js');
-
-interface Diagnostic {
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-  severity: number;
-  code: string;
-  message: string;
-}
-interface Location {
-  uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-}
-
-/** A test client: the LSP connection plus what the server sent on its own. */
-class Client {
-  readonly connection: MessageConnection;
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  readonly logs: string[] = [];
-  readonly parseRequests: { projectRoot: string; files: string[] }[] = [];
-  settings: Partial<ChecksSettings> = {};
-  private readonly listeners = new Set<() => void>();
-
-  constructor(readonly proc: ChildProcess) {
-    this.connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    this.connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
-      this.diagnostics.set(p.uri, p.diagnostics);
-      this.changed();
-    });
-    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
-      this.logs.push(p.message);
-      this.changed();
-    });
-    this.connection.onNotification(parseRequested, (p: { projectRoot: string; files: string[] }) => {
-      this.parseRequests.push(p);
-      this.changed();
-    });
-    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => this.settings));
-    this.connection.onRequest('client/registerCapability', () => null);
-    this.connection.listen();
-  }
-
-  private changed(): void {
-    for (const l of this.listeners) l();
-  }
-
-  /** Resolves when `check` returns a value (checked on every message from the server); fails after WAIT_MS. */
-  waitFor<T>(what: string, check: () => T | undefined | null | false): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const attempt = () => {
-        const v = check();
-        if (v) {
-          this.listeners.delete(attempt);
-          clearTimeout(timer);
-          resolve(v);
-        }
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(attempt);
-        reject(new Error(`timed out waiting for ${what}; server log:\n${this.logs.join('\n')}`));
-      }, WAIT_MS);
-      this.listeners.add(attempt);
-      attempt();
-    });
-  }
-
-  /** Waits for the next log line matching `re` after this call. */
-  nextLog(re: RegExp): Promise<string> {
-    const from = this.logs.length;
-    return this.waitFor(`a log line matching ${re}`, () => this.logs.slice(from).find((l) => re.test(l)));
-  }
-
-  async start(rootPath: string): Promise<void> {
-    await this.connection.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: pathToFileURL(rootPath).href,
-      workspaceFolders: [{ uri: pathToFileURL(rootPath).href, name: 'ws' }],
-      capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: false } },
-        textDocument: { hover: { contentFormat: ['markdown'] }, completion: { completionItem: { snippetSupport: false } }, publishDiagnostics: {} },
-      },
-    });
-    await this.connection.sendNotification('initialized', {});
-  }
-
-  open(path: string, text = readFileSync(path, 'utf8'), languageId = path.endsWith('.sql') ? 'sql' : 'yaml'): Promise<void> {
-    return this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(path), languageId, version: 1, text } });
-  }
-
-  request<T>(method: string, path: string, text: string, needle: string, delta = 1, extra: object = {}): Promise<T> {
-    const offset = text.indexOf(needle);
-    assert.ok(offset >= 0, `${needle} in ${path}`);
-    return this.connection.sendRequest(method, { textDocument: { uri: uri(path) }, position: positionAt(text, offset + delta), ...extra });
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => {
-      if (this.proc.exitCode !== null) resolve();
-      else this.proc.once('exit', () => resolve());
-    });
-    try {
-      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
-      await this.connection.sendNotification('exit');
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    this.connection.dispose();
-  }
-}
-
-function uri(path: string): string {
-  return pathToFileURL(path).href;
-}
-
-function positionAt(text: string, offset: number): { line: number; character: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length - 1, character: before[before.length - 1].length };
-}
-
-function startServer(): Client {
-  assert.ok(existsSync(serverJs), `${serverJs} is missing: run \`node scripts/build.mjs\` first`);
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  proc.stderr!.resume();
-  return new Client(proc);
-}
-
-/** Writes JSON the way the worker does: temp file, then rename. */
-function writeAtomically(path: string, data: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path + '.tmp', JSON.stringify(data));
-  renameSync(path + '.tmp', path);
-}
+import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
+import { startServer, uri, writeAtomically, type Client, type Location } from './lspTestClient';
 
 void describe('language server over LSP (real dbt manifest)', () => {
   let root: string;
@@ -226,7 +88,7 @@ void describe('language server over LSP (real dbt manifest)', () => {
     assert.match(readFileSync(p('models/docs.md'), 'utf8').split('\n')[doc.range.start.line], /docs order_status/);
   });
 
-  void it("completion inside ref(' and source('raw', '", async () => {
+  void it("completion inside ref(' (filtered by the typed prefix) and source('raw', '", async () => {
     const path = p('models/marts/typing.sql');
     const text = "select * from {{ ref('stg_\n{{ source('raw', '";
     await client.open(path, text);
@@ -235,7 +97,9 @@ void describe('language server over LSP (real dbt manifest)', () => {
       position: { line: 0, character: text.indexOf('\n') },
     });
     const labels = refs.items.map((i) => i.label);
-    assert.ok(labels.includes('stg_orders') && labels.includes('customer_tiers') && labels.includes('raw_orders'));
+    // Filtered by what is typed: the staging models, not the others.
+    assert.ok(labels.includes('stg_orders') && labels.includes('stg_payments'));
+    assert.ok(!labels.includes('customer_tiers') && !labels.includes('raw_orders'));
     assert.equal(refs.items[0].textEdit.range.start.character, text.indexOf('stg_'), 'replaces the typed prefix');
     const tables = await client.connection.sendRequest<{ items: { label: string }[] }>('textDocument/completion', {
       textDocument: { uri: uri(path) },

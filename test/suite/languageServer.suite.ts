@@ -54,7 +54,7 @@ suite('language server', () => {
     assert.equal(range.start.line, lineOf('models/staging/sources.yml', '- name: raw_orders'));
   });
 
-  test("completion inside ref(' lists the project's models", async () => {
+  test("completion inside ref(' lists the project's models matching what is typed", async () => {
     const rel = 'models/marts/orders.sql';
     const editor = await vscode.window.showTextDocument(fileUri(rel));
     const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
@@ -65,7 +65,9 @@ suite('language server', () => {
       const labels = l?.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)) ?? [];
       return labels.includes('stg_orders') && labels;
     });
-    assert.ok(list.includes('stg_customers') && list.includes('customers'));
+    // Filtered by the typed prefix: the staging models, not the marts.
+    assert.ok(list.includes('stg_customers') && list.includes('stg_payments'));
+    assert.ok(!list.includes('customers'));
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 

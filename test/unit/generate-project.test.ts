@@ -2,38 +2,16 @@
 // a valid DAG, deterministic, and careful about where it writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateProject, MARKER_FILE } from '../../bench/generate-project';
-
-function withTemp(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'generate-project-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function filesUnder(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { filesUnder, withTemp } from './tempFiles';
 
 const REF = /\{\{ ref\('([^']+)'\) \}\}/g;
 
 void test('writes N models whose refs point only at earlier models or seeds', () => {
-  withTemp((dir) => {
+  withTemp('generate-project-', (dir) => {
     const p = generateProject(join(dir, 'proj'), { models: 250, seed: 7 });
     assert.equal(p.models, 250);
     const files = filesUnder(p.dir);
@@ -72,7 +50,7 @@ void test('writes N models whose refs point only at earlier models or seeds', ()
 });
 
 void test('the same seed gives the same project; another seed a different one', () => {
-  withTemp((dir) => {
+  withTemp('generate-project-', (dir) => {
     const a = filesUnder(generateProject(join(dir, 'a'), { models: 120, seed: 3 }).dir);
     const b = filesUnder(generateProject(join(dir, 'b'), { models: 120, seed: 3 }).dir);
     const c = filesUnder(generateProject(join(dir, 'c'), { models: 120, seed: 4 }).dir);
@@ -82,7 +60,7 @@ void test('the same seed gives the same project; another seed a different one', 
 });
 
 void test('small sizes work down to one model', () => {
-  withTemp((dir) => {
+  withTemp('generate-project-', (dir) => {
     for (const n of [1, 2, 3, 4, 5]) {
       const p = generateProject(join(dir, `p${n}`), { models: n });
       assert.equal(p.modelNames.length, n);
@@ -92,7 +70,7 @@ void test('small sizes work down to one model', () => {
 });
 
 void test('refuses bad sizes and folders it did not make; replaces its own', () => {
-  withTemp((dir) => {
+  withTemp('generate-project-', (dir) => {
     for (const models of [0, -1, 1.5, Number.NaN, 1e9]) {
       assert.throws(() => generateProject(join(dir, 'x'), { models }), /models must be a whole number/);
     }

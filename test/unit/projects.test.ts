@@ -2,12 +2,12 @@
 // packages, build output and virtualenvs are left out, dbt_project.yml is
 // read with dbt's defaults, broken files give an entry with an error.
 import * as assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  discoverProjects, folderKindOf, isInExcludedFolder, projectForFile, readProject, type DbtProject, type ProjectFs,
+  discoverProjects, folderKindOf, isInExcludedFolder, projectForFile, projectsReadingFile, readProject, symlinkedPackages, type DbtProject, type ProjectFs,
 } from '../../src/dbt/projects';
 import { fixturePath } from '../fixtures/lib/fixtures';
 
@@ -167,6 +167,27 @@ void describe('projectForFile', () => {
     assert.equal(projectForFile(all, '/w/mono-2/models/a.sql'), undefined);
     assert.equal(projectForFile(all, '/w/otherwise.sql'), undefined);
     assert.equal(projectForFile([], '/w/mono/models/a.sql'), undefined);
+  });
+});
+
+void describe('projectsReadingFile: local packages installed as symlinks', () => {
+  void it('maps a file of a symlinked package to every project that installs it, and to its own project', async () => {
+    const app = readProject(await put('links/app/dbt_project.yml', project('app')), project('app'));
+    const other = readProject(await put('links/other/dbt_project.yml', project('other')), project('other'));
+    const pkg = readProject(await put('links/shared/dbt_project.yml', project('shared')), project('shared'));
+    const model = await put('links/shared/models/m.sql', 'select 1');
+    await mkdir(join(ws, 'links/app/dbt_packages'), { recursive: true });
+    await symlink(join(ws, 'links/shared'), join(ws, 'links/app/dbt_packages/shared'));
+    await symlink(join(ws, 'links/missing'), join(ws, 'links/app/dbt_packages/dangling'));
+    await mkdir(join(ws, 'links/app/dbt_packages/hub_pkg'), { recursive: true }); // a hub package: a real folder
+
+    assert.deepEqual(symlinkedPackages(app), [await realpath(join(ws, 'links/shared'))]);
+    assert.deepEqual(symlinkedPackages(other), []);
+    const all = [app, other, pkg];
+    const names = (file: string) => projectsReadingFile(all, file, symlinkedPackages).map((p) => p.name);
+    assert.deepEqual(names(model), ['shared', 'app']);
+    assert.deepEqual(names(join(ws, 'links/app/models/a.sql')), ['app']);
+    assert.deepEqual(names(join(ws, 'links/nowhere/x.sql')), []);
   });
 });
 

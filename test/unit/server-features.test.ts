@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completionContextAt } from '../../src/dbt/jinjaRefs';
 import { defaultChecks, DiagnosticCodes } from '../../src/dbt/lspProtocol';
-import { completionCandidates, MAX_ITEMS } from '../../src/server/completion';
+import { completionCandidates, matchRank, MAX_ITEMS } from '../../src/server/completion';
 import { definitionTarget, locateAnchor } from '../../src/server/definition';
 import { checkModels, checkText } from '../../src/server/diagnostics';
 import { hoverMarkdown } from '../../src/server/hover';
@@ -41,6 +41,7 @@ void describe('hover', () => {
     assert.match(md, /\| file \| `models\/staging\/stg_customers.sql` \|/);
     assert.match(md, /unique \(customer_id\), not_null \(customer_id\)/);
     assert.ok(md.includes(`${index.parents(e.uniqueId).length} parent`));
+    assert.ok(md.includes(`](command:dbtConductor.showLineage?${encodeURIComponent(JSON.stringify([{ uniqueId: e.uniqueId }]))} `), 'the lineage line opens the lineage panel');
     for (const c of e.columns) assert.ok(md.includes(`| ${c.name} |`), `column ${c.name}`);
   });
 
@@ -162,7 +163,23 @@ void describe('completion', () => {
     const result = completionCandidates(big, ctx);
     assert.equal(result.incomplete, true);
     assert.ok(result.items.length <= MAX_ITEMS);
-    assert.ok(result.items.every((i) => i.label.includes('copy_10')));
+    assert.ok(result.items.every((i) => matchRank(i.label, 'copy_10') !== null));
+    assert.deepEqual(result.items.slice(0, 11).map((i) => i.label), ['copy_10', ...Array.from({ length: 10 }, (_, i) => `copy_10${i}`)]);
+  });
+
+  void it("ref(' filters and ranks by the typed prefix: starts-with, then a word, then contains, then in order", () => {
+    assert.deepEqual(labels("{{ ref('stg_o"), ['stg_orders', 'stg_customers'], 'stg_customers has the letters in order, after the prefix match');
+    // Prefix matches, then word matches (stg_orders, raw_orders), then substrings; customers does not match.
+    const got = labels("{{ ref('ord");
+    assert.deepEqual(got.slice(0, 2), ['order_events', 'orders']);
+    assert.ok(got.indexOf('stg_orders') > 1 && got.indexOf('raw_orders') > 1);
+    assert.ok(!got.includes('customers'));
+    assert.deepEqual([matchRank('orders', 'ord'), matchRank('stg_orders', 'ord'), matchRank('reorders', 'ord'), matchRank('o_r_d', 'ord'), matchRank('abc', 'ord')], [0, 1, 2, 3, null]);
+    assert.equal(matchRank('stgOrders', 'ord'), 1, 'camelCase words count');
+    const ctx = completionContextAt("{{ ref('ord", 11)!;
+    const result = completionCandidates(index, ctx);
+    assert.equal(result.incomplete, true, 'filtered lists are incomplete, so the client asks again as the user types');
+    assert.deepEqual(result.items.map((i) => i.sortText[0]), [...result.items.map((i) => i.sortText[0])].sort(), 'ranked by match');
   });
 });
 
@@ -204,6 +221,29 @@ void describe('checks', () => {
     assert.equal(checkText(index, text, file('models/a.sql'), { ...defaultChecks, unknownRef: false, disabledRef: false }).length, 0);
     const stale = checkText(index, text, file('models/a.sql'), defaultChecks, true);
     assert.ok(stale.every((f) => f.severity === 'warning' && /may be stale/.test(f.message)));
+  });
+
+  void it("a disabled model's file: one information note, none of its refs checked", () => {
+    const rel = 'models/broken/broken_compile.sql';
+    const text = fixtureText(rel) + "\nselect * from {{ ref('no_such_model') }}";
+    const findings = checkText(index, text, file(rel), defaultChecks);
+    assert.deepEqual(findings.map((f) => [f.code, f.severity]), [[DiagnosticCodes.disabledNode, 'information']]);
+    assert.match(findings[0]!.message, /model 'broken_compile' is disabled by config\(enabled=\.\.\.\) in this file/);
+  });
+
+  void it('refs under Jinja control flow: a hint where dbt parsed the node, a warning where it did not; top level stays an error', () => {
+    const rel = 'models/marts/orders.sql';
+    const conditional = "{% if var('x', false) %} select * from {{ ref('stg_ordrs') }} {% endif %}";
+    const inNode = checkText(index, fixtureText(rel) + conditional, file(rel), defaultChecks);
+    assert.deepEqual(inNode.map((f) => [f.code, f.severity]), [[DiagnosticCodes.untakenBranch, 'hint']]);
+    assert.match(inNode[0]!.message, /Unknown ref 'stg_ordrs'.*did not take/);
+    assert.deepEqual(inNode[0]!.data, { suggestions: ['stg_orders'] });
+    const inNewFile = checkText(index, conditional, file('models/new.sql'), defaultChecks);
+    assert.deepEqual(inNewFile.map((f) => [f.code, f.severity]), [[DiagnosticCodes.unknownRef, 'warning']]);
+    const inline = checkText(index, "{{ ref('orders') if true else ref('ordrs') }}", file('models/new.sql'), defaultChecks);
+    assert.deepEqual(inline.map((f) => f.severity), ['warning']);
+    const topLevel = checkText(index, fixtureText(rel) + "\n{{ ref('stg_ordrs') }}", file(rel), defaultChecks);
+    assert.deepEqual(topLevel.map((f) => [f.code, f.severity]), [[DiagnosticCodes.unknownRef, 'error']]);
   });
 
   void it('the fixture files themselves are clean', () => {

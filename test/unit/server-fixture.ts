@@ -43,17 +43,7 @@ export function writeFiles(root: string, files: Record<string, string>): void {
 
 /** Runs the real `dbt parse` in `root` and returns target/manifest.json parsed. Bounded to 3 minutes. */
 export function dbtParse(root: string): Record<string, unknown> {
-  try {
-    execFileSync(dbtExecutable, ['parse', '--profiles-dir', root, '--project-dir', root, '--no-send-anonymous-usage-stats'], {
-      cwd: root,
-      env: { ...process.env, DBT_DUCKDB_PATH: join(root, 'lsp.duckdb'), DO_NOT_TRACK: '1' },
-      stdio: 'pipe',
-      timeout: 180_000,
-    });
-  } catch (err) {
-    const e = err as { stdout?: Buffer; message: string };
-    throw new Error(`dbt parse failed in ${root}: ${e.message}\n${e.stdout?.toString().slice(-2000) ?? ''}`);
-  }
+  runDbt(root, ['parse']);
   return JSON.parse(readFileSync(join(root, 'target', 'manifest.json'), 'utf8')) as Record<string, unknown>;
 }
 
@@ -124,4 +114,50 @@ export function richManifest(): Record<string, unknown> {
 
 export function resolveFromRepo(...parts: string[]): string {
   return resolve(repoRoot, ...parts);
+}
+
+/** The language fixtures (test/fixtures/lang-*), copied side by side so `local: ../lang-connector` resolves. */
+export interface LangFixtures {
+  /** Temp folder holding the copies. */
+  dir: string;
+  /** lang_connector: a package opened at its own root, most models disabled by default vars. */
+  connector: string;
+  /** lang_project: installs lang-connector as a `local:` package (a symlink under dbt_packages/). */
+  project: string;
+  /** lang_vendored: a package installed as a real folder under dbt_packages/. */
+  vendored: string;
+  remove(): void;
+}
+
+const LANG_FIXTURES = ['lang-connector', 'lang-project', 'lang-vendored'];
+
+/** Copies the language fixtures into a new temp folder and runs `dbt deps` where a project needs it (no network: local packages only). */
+export function copyLangFixtures(): LangFixtures {
+  const dir = mkdtempSync(join(tmpdir(), 'dbtc-lang-'));
+  for (const name of LANG_FIXTURES) {
+    cpSync(join(repoRoot, 'test', 'fixtures', name), join(dir, name), { recursive: true, filter: (src) => !/[/\\](target|logs)$/.test(src) && !src.endsWith('.duckdb') });
+  }
+  const project = join(dir, 'lang-project');
+  runDbt(project, ['deps']);
+  return {
+    dir,
+    connector: join(dir, 'lang-connector'),
+    project,
+    vendored: join(dir, 'lang-vendored'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function runDbt(root: string, args: string[]): void {
+  try {
+    execFileSync(dbtExecutable, [...args, '--profiles-dir', root, '--project-dir', root], {
+      cwd: root,
+      env: { ...process.env, DBT_DUCKDB_PATH: join(root, 'lsp.duckdb'), DO_NOT_TRACK: '1', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
+      stdio: 'pipe',
+      timeout: 180_000,
+    });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; message: string };
+    throw new Error(`dbt ${args.join(' ')} failed in ${root}: ${e.message}\n${e.stdout?.toString().slice(-2000) ?? ''}`);
+  }
 }

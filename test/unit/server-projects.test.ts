@@ -46,7 +46,7 @@ void describe('ProjectRegistry', () => {
     assert.equal(project.targetDir, 'build');
     assert.equal(await registry.load(project, join(root, 'manifest.json'), false, 'client'), true);
     assert.equal(project.index?.projectName, 'jaffle');
-    assert.equal(project.packageRoots.get('dbt_utils'), join(root, 'dbt_packages', 'dbt-utils-1.3'));
+    assert.equal(project.packageRoots.find((r) => r.name === 'dbt_utils')?.root, join(root, 'dbt_packages', 'dbt-utils-1.3'));
     assert.match(logs[logs.length - 1], /^info: manifest for jaffle: \d+ models/);
   });
 

@@ -15,7 +15,7 @@ export interface Vsix {
 }
 
 const LINKED = ['src', 'node_modules', 'scripts'];
-const COPIED = ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media'];
+const COPIED = ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media', 'languages', 'snippets'];
 
 export async function packageExtension(): Promise<Vsix> {
   const root = repoRoot();

@@ -1,0 +1,91 @@
+// The equivalence layer: seeded random sequences of dbt commands and edits,
+// replayed on one warm worker and on a fresh `dbt` process per step, on
+// separate copies of the same fixture project, compared after every command
+// (see lib/observe.ts). A difference fails the case with its seed and the
+// shortest sequence found that shows it.
+//
+//   EQUIV_CASES (20)  EQUIV_STEPS (6 commands per case)  EQUIV_SEED (first case's seed)
+//   EQUIV_PROJECTS (shop,jaffle)  EQUIV_SHRINK_TRIES (12)  EQUIV_VERBOSE (print each step)
+//   EQUIV_SUMMARY (file name under out/results, default equivalence-summary.json)
+// Case i uses seed EQUIV_SEED + i; the seed picks the project and the steps,
+// so `EQUIV_SEED=<seed> EQUIV_CASES=1` replays one case exactly.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pythonPath, repoRoot } from '../fixtures/lib/fixtures';
+import { duckdbTarget } from './lib/duckdbTarget';
+import { PROJECTS, type ProjectSpec } from './lib/projects';
+import { Random } from './lib/random';
+import { formatSequence, replay, shrink, type CaseContext } from './lib/replay';
+import { makeTemplate, type Template } from './lib/side';
+import { generateSteps } from './lib/steps';
+
+const int = (name: string, fallback: number): number => {
+  const v = Number.parseInt(process.env[name] ?? '', 10);
+  return Number.isFinite(v) ? v : fallback;
+};
+const CASES = int('EQUIV_CASES', 20);
+const COMMANDS = int('EQUIV_STEPS', 6);
+const SEED = int('EQUIV_SEED', 1103);
+const SHRINK_TRIES = int('EQUIV_SHRINK_TRIES', 12);
+const wanted = (process.env.EQUIV_PROJECTS ?? '').split(',').filter(Boolean);
+const projects = PROJECTS.filter((p) => wanted.length === 0 || wanted.includes(p.name));
+const python = pythonPath('1.12');
+const target = duckdbTarget(python);
+const T = { timeout: 4 * 3_600_000 }; // a bound per case (shrinking included), not a speed check
+
+const templates = new Map<string, Promise<Template>>();
+const templateOf = (project: ProjectSpec): Promise<Template> => {
+  let t = templates.get(project.name);
+  if (!t) templates.set(project.name, (t = makeTemplate(project, target, python)));
+  return t;
+};
+
+const summary = { cases: 0, steps: 0, commands: 0, differences: 0, failedSeeds: [] as number[], byProject: {} as Record<string, number>, seconds: 0 };
+const started = performance.now();
+
+/** out/results/equivalence-summary.json, rewritten after every case so a long run that is stopped still tells how far it got. */
+function writeSummary(): void {
+  summary.seconds = Math.round((performance.now() - started) / 1000);
+  const dir = join(repoRoot(), 'out', 'results');
+  mkdirSync(dir, { recursive: true });
+  const record = { date: new Date().toISOString(), target: target.name, firstSeed: SEED, casesPlanned: CASES, commandsPerCase: COMMANDS, ...summary };
+  writeFileSync(join(dir, process.env.EQUIV_SUMMARY ?? 'equivalence-summary.json'), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+void describe(`warm equals cold: ${CASES} seeded sequences of ${COMMANDS} commands (${target.name})`, () => {
+  after(async () => {
+    writeSummary();
+    await target.dispose();
+  });
+
+  for (let i = 0; i < CASES; i++) {
+    const seed = SEED + i;
+    const project = projects[seed % projects.length];
+    void it(`case ${i + 1}: seed ${seed}, ${project.name}`, T, async () => {
+      const steps = generateSteps(new Random(seed), project, target.alternateTarget, COMMANDS);
+      const ctx: CaseContext = { project, template: await templateOf(project), target, python };
+      const r = await replay(ctx, steps);
+      summary.cases++;
+      summary.steps += r.ran;
+      summary.commands += r.commands;
+      summary.byProject[project.name] = (summary.byProject[project.name] ?? 0) + 1;
+      if (r.difference) {
+        summary.differences++;
+        summary.failedSeeds.push(seed);
+      }
+      writeSummary();
+      if (!r.difference) return;
+      const found = `warm and cold differ (seed ${seed}, project ${project.name}) at step ${r.difference.index + 1}:\n${r.difference.diffs.slice(0, 20).map((d) => `  - ${d}`).join('\n')}`;
+      console.log(found); // before shrinking, which replays the case several times
+      const shortest = await shrink(ctx, steps.slice(0, r.difference.index + 1), SHRINK_TRIES);
+      assert.fail([
+        found,
+        'sequence:', formatSequence(steps.slice(0, r.difference.index + 1)),
+        'shortest sequence found that still differs:', formatSequence(shortest),
+        `replay: EQUIV_SEED=${seed} EQUIV_CASES=1 EQUIV_STEPS=${COMMANDS} npm test -- equivalence`,
+      ].join('\n'));
+    });
+  }
+});
