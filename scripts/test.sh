@@ -4,20 +4,33 @@
 # VS Code workbench. `npm test -- unit integration` runs only those layers.
 # Layers: unit, integration, equivalence (warm worker vs a fresh dbt per step on
 # seeded random sequences; EQUIV_CASES/EQUIV_STEPS/EQUIV_SEED, see
-# test/equivalence/equivalence.test.ts), reliability (faults, load, bad input, security), host (extension-host suite
-# in code-server) and user (Playwright driving the packaged extension).
+# test/equivalence/equivalence.test.ts), reliability (faults, load, bad input,
+# security), compat (a smoke sequence on every dbt-core minor 1.5-1.12), host
+# (extension-host suite in code-server) and user (Playwright driving the
+# packaged extension). The integration and reliability layers also run on a
+# throwaway PostgreSQL server (scripts/postgres.sh), started here and
+# destroyed on exit, Ctrl-C included.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 layers=("$@")
-[ ${#layers[@]} -eq 0 ] && layers=(unit integration equivalence reliability host user)
+[ ${#layers[@]} -eq 0 ] && layers=(unit integration equivalence reliability compat host user)
 want() { local l; for l in "${layers[@]}"; do [ "$l" = "$1" ] && return 0; done; return 1; }
 needs_e2e=0
 want host && needs_e2e=1
 want user && needs_e2e=1
 
+setup_flags=()
+[ "$needs_e2e" = 1 ] && setup_flags+=(--e2e)
+want compat && setup_flags+=(--compat)
+
 set -e
-if [ "$needs_e2e" = 1 ]; then bash scripts/setup.sh --e2e; else bash scripts/setup.sh; fi
+bash scripts/setup.sh "${setup_flags[@]}"
+if { want integration || want reliability; } && ! bash scripts/postgres.sh status; then
+  trap 'bash scripts/postgres.sh destroy' EXIT
+  trap 'exit 130' INT TERM
+  bash scripts/postgres.sh start
+fi
 echo "== build, typecheck, lint"
 node scripts/build.mjs
 npx tsc --noEmit -p . && npx tsc --noEmit -p src/webview
@@ -53,6 +66,7 @@ want integration && node_layer integration test/integration 1
 want equivalence && node_layer equivalence test/equivalence 1
 # The reliability summary is rebuilt by this run's files only (summary.test.js checks it).
 want reliability && rm -f out/results/reliability-summary.json && node_layer reliability test/reliability 1
+want compat && node_layer compat test/compat 1
 want host && e2e_layer host out/test/e2e/hostTests.main.js
 want user && e2e_layer user out/test/e2e/userFlow.main.js
 want user && e2e_layer user out/test/e2e/firstHour.main.js

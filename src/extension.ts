@@ -29,14 +29,17 @@ import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
 import { ParseScheduler } from './editor/parseScheduler';
-import { PreviewPanels } from './editor/preview';
 import { watchProjects } from './editor/projectLifecycle';
 import { Projects, readProjectFile } from './editor/projects';
 import { PythonResolver } from './editor/python';
+import { queryHistory } from './editor/queries';
+import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { SettingsChanges } from './editor/settingsChanges';
 import { StatusBar } from './editor/statusBar';
+import { TestExplorer } from './editor/testExplorer';
 import { TestTreeProvider } from './editor/testTree';
+import { TimelinePanel } from './editor/timelinePanel';
 import { wireViewUpdates } from './editor/viewUpdates';
 
 /** What the extension returns from activate(): the objects the extension-host tests inspect. */
@@ -47,7 +50,11 @@ export interface ConductorApi {
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
   diagnostics: ResultDiagnostics;
-  preview: PreviewPanels;
+  results: ResultsPanel;
+  timeline: TimelinePanel;
+  testExplorer: TestExplorer;
+  /** Run Selected SQL's history, newest first. */
+  queryHistory: () => ReturnType<typeof queryHistory>;
   statusBar: StatusBar;
   python: PythonResolver;
   settings: SettingsChanges;
@@ -69,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const python = new PythonResolver(config, context.workspaceState);
   const saved = loadSaved(context.workspaceState);
   const diagnostics = new ResultDiagnostics(manifests, saved.history.tests, saved.problems);
-  const [preview, compiled] = [new PreviewPanels(), new CompiledSql()];
+  const [results, compiled] = [new ResultsPanel(context.extensionUri), new CompiledSql()];
   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), output.channel);
   const runnerHost = (host = new RunnerHost(saved.history, {
     config, python, output, manifests, diagnostics, statusBar,
@@ -84,8 +91,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const parser = new ParseScheduler({ config, projects, host: runnerHost, statusBar, lsp });
   const settings = new SettingsChanges({ python, host: runnerHost, parser, codeLens, projects, output });
   const { ready, disposables } = watchProjects({ projects, manifests, lsp, parser, history: runnerHost.history, diagnostics, output });
+  const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }) });
+  const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   context.subscriptions.push(
-    output, manifests, projects, statusBar, python, diagnostics, preview, compiled, nodeTree, testTree, parser, settings, ...disposables,
+    output, manifests, projects, statusBar, python, diagnostics, results, compiled, nodeTree, testTree, parser, settings, timeline, testExplorer, ...disposables,
     { dispose: () => void lsp.dispose() },
     { dispose: () => void runnerHost.dispose() },
     vscode.window.createTreeView('dbtConductor.invocations', { treeDataProvider: nodeTree, showCollapseAll: true }),
@@ -98,12 +107,15 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     }),
     new JinjaSqlLanguage(projects, config),
     ...registerLanguageCommands(lsp, (m) => output.info(m)),
-    ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, diagnostics, python, settings, ready, state: context.workspaceState, showOutput: () => output.show() }),
+    ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, diagnostics, python, settings, ready, state: context.workspaceState, showOutput: () => output.show() }),
   );
   const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
   context.subscriptions.push(...docs.disposables);
   void ready.then(() => diagnostics.refresh()); // Problems of the previous session
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, python, settings, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
+  return {
+    projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState),
+    statusBar, python, settings, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready,
+  };
 }
 
 export async function deactivate(): Promise<void> {

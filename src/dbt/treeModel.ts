@@ -109,6 +109,8 @@ export class InvocationHistory {
     if (entry.state.nodes.size !== entry.rows.length) entry.rows = [...entry.state.nodes.values()];
     if ('node' in e && e.node) {
       const node = entry.state.nodes.get(e.node.uniqueId);
+      const thread = raw.info?.thread;
+      if (node && typeof thread === 'string' && thread !== 'MainThread') node.thread = thread;
       if (node && isTestNode(node.resourceType)) this.tests.record(entry.projectRoot, entry.command, entry.id, node, entry.startedAt);
     }
   }

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { deprecationProblems, ProblemsModel, testProblems, type Problem, type ProblemSources } from '../dbt/diagnosticsModel';
+import { cachedSources, deprecationProblems, ProblemsModel, testProblems, type Problem, type ProblemSources } from '../dbt/diagnosticsModel';
 import type { InvocationResult } from '../dbt/protocol';
 import type { InvocationState } from '../dbt/results';
 import { isStale, type TestResult, type TestState } from '../dbt/testState';
@@ -109,8 +109,9 @@ export class ResultDiagnostics implements vscode.Disposable {
     };
   }
 
+  /** Sources for one pass over a project: many failed tests may share a schema file, read and parsed once. */
   private sources(projectRoot: string): ProblemSources {
-    return { index: this.manifests.get(projectRoot)?.index, readFile: (rel) => readProjectFile(projectRoot, rel) };
+    return cachedSources(this.manifests.get(projectRoot)?.index, (rel) => readProjectFile(projectRoot, rel));
   }
 
   private publish(projectRoot: string): void {

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { InvocationResult } from '../dbt/protocol';
 import { RunnerError, type InvocationRequest, type InvokeOptions, type ProjectRunner, type PythonEnvironment, type RunnerOptions } from './api';
 import { commandOf, formatArgs, validateArgs } from './args';
+import { versionGap } from './dbtVersions';
 import { cancelledBeforeStart, type Backend, type BackendRequest } from './backend';
 import { CliBackend } from './cliBackend';
 import { assertWorkerSupported, checkPython, workerSupports } from './pythonEnv';
@@ -201,8 +202,8 @@ function defaultBackendFactory(
     const useWorker = kind === 'worker' || (kind === 'auto' && workerSupports(pyEnv.dbtVersion));
     log?.('info', `${root}: dbt ${pyEnv.dbtVersion} in ${pyEnv.python}; backend ${useWorker ? 'worker' : 'cli'}`);
     const common = { python: options.python, projectRoot: root, env, scrub, log, onManifest, cancelGraceMs: options.cancelGraceMs ?? 5000 };
-    if (!useWorker) return new CliBackend(common);
-    return new WorkerBackend({
+    if (!useWorker) return refusingWhatDbtLacks(new CliBackend(common), pyEnv.dbtVersion);
+    return refusingWhatDbtLacks(new WorkerBackend({
       ...common,
       workerScript: options.workerScript,
       manifestPath: options.manifestPath,
@@ -210,6 +211,18 @@ function defaultBackendFactory(
       idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
       recycleAfterInvocations: options.recycleAfterInvocations,
       recycleAboveRssBytes: options.recycleAboveRssBytes,
-    });
+    }), pyEnv.dbtVersion);
+  };
+}
+
+/** A command or flag the installed dbt-core does not have fails with one clear message, before dbt's usage error. */
+function refusingWhatDbtLacks(backend: Backend, dbtVersion: string): Backend {
+  return {
+    kind: backend.kind,
+    run: (request, call) => {
+      const gap = versionGap(request.args, dbtVersion);
+      return gap ? Promise.reject(new RunnerError(gap, 'dbt-version-unsupported')) : backend.run(request, call);
+    },
+    dispose: () => backend.dispose(),
   };
 }

@@ -21,6 +21,7 @@ import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
 import { runFlow, runSteps, type Tally } from './lib/steps';
+import { resultsSteps } from './resultsSteps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
@@ -171,6 +172,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
         },
       },
       ...lineageSteps(wb, DBT_MS),
+      ...resultsSteps(wb, page, DBT_MS),
     ], tally);
   } finally {
     await page.close().catch(() => undefined);

@@ -1,24 +1,29 @@
-// The runner against real dbt-core 1.12 + DuckDB, on a temp copy of
-// test/fixtures/jaffle, through the worker backend. Tests run in order and
-// share one runner (one warm worker), as the extension would.
+// The runner against real dbt-core 1.12 on DuckDB and on PostgreSQL (the same
+// cases, one target each), on a temp copy of test/fixtures/jaffle, through the
+// worker backend. Tests run in order and share one runner (one warm worker),
+// as the extension would.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
 import { RunnerError, type ProjectRunner } from '../../src/runner/api';
-import { copyProject, duckdbQuery, makeRunner, PARSE_ONLY_EVENTS, PY112, record, SLOW_RUN, statuses, whenSlowQueryRuns, type TempProject } from './runnerHelpers';
+import { ADAPTERS, assertWarehouseFree, copyProject, makeRunner, PARSE_ONLY_EVENTS, record, SLOW_RUN, statuses, warehouseQuery, whenSlowQueryRuns, type Adapter, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check: a busy 2-core machine is slow
 
-void describe('runner with the dbt 1.12 worker on jaffle', () => {
+for (const adapter of ADAPTERS) {
+  void describe(`runner with the dbt 1.12 worker on jaffle (${adapter})`, () => runnerCases(adapter));
+}
+
+function runnerCases(adapter: Adapter): void {
   let p: TempProject;
   let runner: ProjectRunner;
   const manifests: string[] = [];
   let workerPid = 0;
 
   before(async () => {
-    p = await copyProject('jaffle');
+    p = await copyProject('jaffle', adapter);
     runner = makeRunner(p);
     runner.onManifest((path) => manifests.push(path));
   });
@@ -125,8 +130,9 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     assert.equal(r.result.parsed, true);
     assert.ok(r.names.some((n) => PARSE_ONLY_EVENTS.includes(n)));
     assert.ok(r.result.nodes[0].compiledCode?.includes('conductor_marker'));
-    // The DuckDB file is free right after the invocation, while the worker lives: read it from another process.
-    const rows = await duckdbQuery(PY112, p.dbPath, 'select distinct conductor_marker from main.stg_customers');
+    // The warehouse is free right after the invocation, while the worker lives (DuckDB file unlocked, no PostgreSQL session).
+    await assertWarehouseFree(p);
+    const rows = await warehouseQuery(p, 'select distinct conductor_marker from main.stg_customers');
     assert.deepEqual(rows, [[4242]]);
     const show = await runner.invoke({ args: ['show', '--select', 'stg_customers', '--limit', '2'] });
     assert.equal(show.output.kind, 'show');
@@ -156,6 +162,9 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
       assert.ok(t.columns.includes('customer_id'));
       assert.ok(t.rows.every((row) => row.length === t.columns.length));
       JSON.stringify(t.rows); // JSON-safe values
+      // agate's column types, for the results grid: one per column.
+      assert.equal(t.types?.length, t.columns.length);
+      assert.equal(t.types?.[t.columns.indexOf('customer_id')], 'Integer');
     }
 
     const ls = await runner.invoke({ args: ['ls', '--resource-type', 'model'] });
@@ -182,6 +191,14 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     const docs = await runner.invoke({ args: ['docs', 'generate'] });
     assert.equal(docs.exitCode, 0);
     assert.ok(docs.output.kind === 'docs' && docs.output.catalogNodes > 0 && docs.output.catalogSources >= 3);
+  });
+
+  void it('an inline query that failed does not break the next one (as in a fresh dbt process)', T, async () => {
+    const bad = await runner.invoke({ args: ['show', '--inline', "select nope_col from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(bad.exitCode, 2);
+    const good = await runner.invoke({ args: ['show', '--inline', "select user_id from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(good.exitCode, 0, JSON.stringify(good.exception));
+    assert.ok(good.output.kind === 'show' && good.output.tables[0]?.rows.length === 3);
   });
 
   void it('cancels the slow model mid-run; the same worker then runs the next request', T, async () => {
@@ -266,7 +283,6 @@ void describe('runner with the dbt 1.12 worker on jaffle', () => {
     assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
     const [pid] = next.pids;
     assert.ok(pid > 0 && pid !== workerPid, 'a new worker process');
-    assert.ok(existsSync(p.dbPath));
-    await duckdbQuery(PY112, p.dbPath, 'select 1');
+    await assertWarehouseFree(p, 'after the kill');
   });
-});
+}

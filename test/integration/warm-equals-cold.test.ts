@@ -119,7 +119,7 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
     let warm: ProjectRunner;
 
     before(async () => {
-      p = await copyProject('shop', ['shop_common']);
+      p = await copyProject('shop', 'duckdb', ['shop_common']);
       warm = makeRunner(p, { python });
     });
 

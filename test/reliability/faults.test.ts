@@ -40,62 +40,8 @@ void describe('faults', () => {
     recordSection('faults', { tried: tally.tried, survived: tally.held, cases: tally.cases, figures });
   });
 
-  const RESULT_EVENTS = new Set(['NodeFinished', 'LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult', 'LogNodeResult', 'LogNodeNoOpResult']);
-
   void it('SIGKILL mid-build: a clear error at once, the finished nodes kept, the next request on a new worker', T, () =>
-    tally.run('worker SIGKILLed mid-build', async () => {
-      const history = new InvocationHistory();
-      const entry = history.start({ label: 'dbt build', args: ['build'], projectRoot: p.root, projectName: 'jaffle' });
-      const finishedBeforeKill = new Set<string>();
-      let slowRunning = false;
-      let killedPid = 0;
-      let killedAt = 0;
-      const onEvent = (e: RawDbtEvent) => {
-        if (killedAt) return; // what arrives after the kill is not "partial results we had"
-        history.event(entry, e);
-        const uid = uidOf(e);
-        if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') slowRunning = true;
-        // A node's result comes in its Log…Result event, then again in NodeFinished: the kill can fall between the two.
-        if (RESULT_EVENTS.has(e.info.name) && uid) finishedBeforeKill.add(uid);
-        // Kill once the slow model runs and a good part of the DAG is done.
-        if (slowRunning && finishedBeforeKill.size >= 6 && !killedPid) {
-          killedPid = Number(e.info.pid);
-          killedAt = performance.now();
-          process.kill(killedPid, 'SIGKILL');
-        }
-      };
-      let error: RunnerError | undefined;
-      try {
-        await runner.invoke({ args: ['build', '--vars', '{slow: true}'] }, { onEvent });
-      } catch (e) {
-        error = e as RunnerError;
-      }
-      const detectMs = Math.round(performance.now() - killedAt);
-      assert.ok(killedPid > 0, 'the worker was killed mid-build');
-      assert.ok(error instanceof RunnerError, `the build failed with a RunnerError (got ${String(error)})`);
-      assert.equal(error.code, 'worker-crashed');
-      assert.match(error.message, /exited unexpectedly \(signal SIGKILL\); the next request starts a new one/);
-      // "Within a second or two": the exit is seen as soon as the pipes close. Bounded loosely for a loaded machine.
-      assert.ok(detectMs < 5000, `error ${detectMs} ms after the kill`);
-      figures.sigkillDetectMs = detectMs;
-
-      // The editor's reducer (the Invocations view) turns what arrived into the partial result.
-      history.fail(entry, error.message);
-      const stopped = entry.rows.filter((r) => /dbt stopped before this node finished/.test(r.message ?? ''));
-      const done = entry.rows.filter((r) => !stopped.includes(r) && ['success', 'pass', 'fail', 'warn', 'error', 'no-op'].includes(r.status));
-      assert.deepEqual(done.map((r) => r.uniqueId).sort(), [...finishedBeforeKill].sort(), 'every node finished before the kill keeps its result');
-      assert.ok(stopped.some((r) => r.uniqueId === 'model.jaffle.slow_model'), `the node that was running is reported stopped: ${JSON.stringify(entry.rows.map((r) => [r.uniqueId, r.status, r.message]))}`);
-      assert.ok(stopped.every((r) => !finishedBeforeKill.has(r.uniqueId) && r.status === 'error'));
-      assert.equal(entry.status, 'error');
-      figures.nodesKeptAfterSigkill = done.length;
-
-      const next = await record(runner, ['run', '--select', 'stg_customers']);
-      assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
-      const [pid] = next.pids;
-      assert.ok(pid > 0 && pid !== killedPid, 'a new worker process');
-      await assertCleanAfterFault(p, 'SIGKILL', pid);
-      return `error after ${detectMs} ms; ${done.length} finished nodes kept`;
-    }));
+    tally.run('worker SIGKILLed mid-build', () => sigkillMidBuild(p, runner, figures)));
 
   void it('a model that hangs and ignores cancel: cancel, then kill after the grace period; the queue moves on', T, () =>
     tally.run('hung model ignoring cancel', async () => {
@@ -152,19 +98,7 @@ void describe('faults', () => {
     }));
 
   void it('dbt fails inside a macro it calls back into (on-run-start): exit 2 with type and message; the worker goes on', T, () =>
-    tally.run('exception in a hook macro', async () => {
-      const boom = await record(runner, ['run', '--select', 'stg_customers', '--vars', '{hook_boom: true}']);
-      assert.equal(boom.result.exitCode, 2);
-      assert.equal(boom.result.success, false);
-      assert.equal(boom.result.exception?.type, 'CompilationError');
-      assert.match(boom.result.exception?.message ?? '', /on-run-start/);
-      assert.match(boom.result.exception?.message ?? '', /division by zero/);
-      const [pid] = boom.pids;
-      const next = await record(runner, ['run', '--select', 'stg_customers']);
-      assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
-      assert.deepEqual([...next.pids], [pid], 'the same worker');
-      await assertCleanAfterFault(p, 'exit 2', pid);
-    }));
+    tally.run('exception in a hook macro', () => hookException(p, runner)));
 
   void it('dbt uninstalled under a running extension: a clear message per request, one spawn each, no retries', T, () =>
     tally.run('dbt removed while running', async () => {
@@ -277,3 +211,102 @@ void describe('faults', () => {
       }
     }));
 });
+
+// The same two faults on the networked warehouse: after each, no PostgreSQL session is left.
+void describe('faults on postgres', () => {
+  let p: TempProject;
+  let runner: ProjectRunner;
+  const pgFigures: Record<string, number> = {};
+
+  before(async () => {
+    p = await relProject('postgres');
+    runner = makeRunner(p, { cancelGraceMs: 3000 });
+    const seeded = await runner.invoke({ args: ['seed'] });
+    assert.equal(seeded.exitCode, 0, JSON.stringify(seeded.exception));
+  });
+
+  after(async () => {
+    await runner?.dispose();
+    await p?.cleanup();
+    figures.postgresSigkillDetectMs = pgFigures.sigkillDetectMs;
+    recordSection('faults', { tried: tally.tried, survived: tally.held, cases: tally.cases, figures });
+  });
+
+  void it('SIGKILL mid-build on postgres: a clear error, the finished nodes kept, no session left, the next request works', T, () =>
+    tally.run('worker SIGKILLed mid-build (postgres)', () => sigkillMidBuild(p, runner, pgFigures)));
+
+  void it('an exception in a hook macro on postgres: exit 2, the worker goes on, no session left', T, () =>
+    tally.run('exception in a hook macro (postgres)', () => hookException(p, runner)));
+});
+
+const RESULT_EVENTS = new Set(['NodeFinished', 'LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult', 'LogNodeResult', 'LogNodeNoOpResult']);
+
+/** The worker SIGKILLed mid-build: a clear error at once, the finished nodes kept, the next request on a new worker. */
+async function sigkillMidBuild(p: TempProject, runner: ProjectRunner, figures: Record<string, number>): Promise<string> {
+  const history = new InvocationHistory();
+  const entry = history.start({ label: 'dbt build', args: ['build'], projectRoot: p.root, projectName: 'jaffle' });
+  const finishedBeforeKill = new Set<string>();
+  let slowRunning = false;
+  let killedPid = 0;
+  let killedAt = 0;
+  const onEvent = (e: RawDbtEvent) => {
+    if (killedAt) return; // what arrives after the kill is not "partial results we had"
+    history.event(entry, e);
+    const uid = uidOf(e);
+    if (e.info.name === 'NodeExecuting' && uid === 'model.jaffle.slow_model') slowRunning = true;
+    // A node's result comes in its Log…Result event, then again in NodeFinished: the kill can fall between the two.
+    if (RESULT_EVENTS.has(e.info.name) && uid) finishedBeforeKill.add(uid);
+    // Kill once the slow model runs and a good part of the DAG is done.
+    if (slowRunning && finishedBeforeKill.size >= 6 && !killedPid) {
+      killedPid = Number(e.info.pid);
+      killedAt = performance.now();
+      process.kill(killedPid, 'SIGKILL');
+    }
+  };
+  let error: RunnerError | undefined;
+  try {
+    await runner.invoke({ args: ['build', '--vars', '{slow: true}'] }, { onEvent });
+  } catch (e) {
+    error = e as RunnerError;
+  }
+  const detectMs = Math.round(performance.now() - killedAt);
+  assert.ok(killedPid > 0, 'the worker was killed mid-build');
+  assert.ok(error instanceof RunnerError, `the build failed with a RunnerError (got ${String(error)})`);
+  assert.equal(error.code, 'worker-crashed');
+  assert.match(error.message, /exited unexpectedly \(signal SIGKILL\); the next request starts a new one/);
+  // "Within a second or two": the exit is seen as soon as the pipes close. Bounded loosely for a loaded machine.
+  assert.ok(detectMs < 5000, `error ${detectMs} ms after the kill`);
+  figures.sigkillDetectMs = detectMs;
+
+  // The editor's reducer (the Invocations view) turns what arrived into the partial result.
+  history.fail(entry, error.message);
+  const stopped = entry.rows.filter((r) => /dbt stopped before this node finished/.test(r.message ?? ''));
+  const done = entry.rows.filter((r) => !stopped.includes(r) && ['success', 'pass', 'fail', 'warn', 'error', 'no-op'].includes(r.status));
+  assert.deepEqual(done.map((r) => r.uniqueId).sort(), [...finishedBeforeKill].sort(), 'every node finished before the kill keeps its result');
+  assert.ok(stopped.some((r) => r.uniqueId === 'model.jaffle.slow_model'), `the node that was running is reported stopped: ${JSON.stringify(entry.rows.map((r) => [r.uniqueId, r.status, r.message]))}`);
+  assert.ok(stopped.every((r) => !finishedBeforeKill.has(r.uniqueId) && r.status === 'error'));
+  assert.equal(entry.status, 'error');
+  figures.nodesKeptAfterSigkill = done.length;
+
+  const next = await record(runner, ['run', '--select', 'stg_customers']);
+  assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
+  const [pid] = next.pids;
+  assert.ok(pid > 0 && pid !== killedPid, 'a new worker process');
+  await assertCleanAfterFault(p, 'SIGKILL', pid);
+  return `error after ${detectMs} ms; ${done.length} finished nodes kept`;
+}
+
+/** dbt fails inside a macro it calls back into (on-run-start): exit 2 with type and message; the worker goes on. */
+async function hookException(p: TempProject, runner: ProjectRunner): Promise<void> {
+  const boom = await record(runner, ['run', '--select', 'stg_customers', '--vars', '{hook_boom: true}']);
+  assert.equal(boom.result.exitCode, 2);
+  assert.equal(boom.result.success, false);
+  assert.equal(boom.result.exception?.type, 'CompilationError');
+  assert.match(boom.result.exception?.message ?? '', /on-run-start/);
+  assert.match(boom.result.exception?.message ?? '', /division by zero/);
+  const [pid] = boom.pids;
+  const next = await record(runner, ['run', '--select', 'stg_customers']);
+  assert.equal(next.result.exitCode, 0, JSON.stringify(next.result.exception));
+  assert.deepEqual([...next.pids], [pid], 'the same worker');
+  await assertCleanAfterFault(p, 'exit 2', pid);
+}

@@ -20,6 +20,7 @@ import { RunnerError } from '../../src/runner/api';
 import { checkPython } from '../../src/runner/pythonEnv';
 import { inetSocketsOf, isAlive, socketCount, waitFor, withTimeout, workersUnder } from './lib/procs';
 import { expectRunnerError, makeRunner, relProject, ROOT, type TempProject } from './lib/project';
+import { Produced } from './lib/produced';
 import { recordSection, Tally } from './lib/summary';
 
 const T = { timeout: 300_000 };
@@ -82,43 +83,6 @@ function sourceFiles(dir: string): string[] {
 const SECRET_TOKEN = `tok-${process.pid}-Zq8xW3`;
 const SECRET_PW = `pw-${process.pid}-Kd93!x`;
 const SECRETS = [SECRET_TOKEN, SECRET_PW];
-
-/** Everything produced, as text, with where it came from. */
-class Produced {
-  readonly items: { where: string; text: string }[] = [];
-
-  add(where: string, value: unknown): void {
-    this.items.push({ where, text: typeof value === 'string' ? value : JSON.stringify(value) });
-  }
-
-  addFiles(dir: string, skip: (path: string) => boolean): number {
-    let n = 0;
-    const walk = (d: string) => {
-      for (const name of readdirSync(d)) {
-        const path = join(d, name);
-        if (skip(path)) continue;
-        if (statSync(path).isDirectory()) walk(path);
-        else {
-          this.items.push({ where: `file ${relative(dir, path)}`, text: readFileSync(path).toString('latin1') });
-          n++;
-        }
-      }
-    };
-    walk(dir);
-    return n;
-  }
-
-  leaks(): string[] {
-    const found: string[] = [];
-    for (const { where, text } of this.items) {
-      for (const s of SECRETS) {
-        // Raw, and as JSON would escape it (the password holds a "!", not escaped, but keep the check honest).
-        if (text.includes(s) || text.includes(JSON.stringify(s).slice(1, -1))) found.push(`${where}: ${s}`);
-      }
-    }
-    return found;
-  }
-}
 
 void describe('security', () => {
   let p: TempProject;
@@ -257,7 +221,7 @@ void describe('security', () => {
       ['version: 2', 'models:', '  - name: secret_raise_py', '    config:', `      enabled: "{{ var('secret', false) }}"`, '  - name: secret_hang_py', '    config:', `      enabled: "{{ var('secret_hang', false) }}"`, ''].join('\n'),
     );
     const env = { ...p.env, DBT_ENV_SECRET_TOKEN: SECRET_TOKEN, DBT_ENV_SECRET_PW: SECRET_PW };
-    const out = new Produced();
+    const out = new Produced(SECRETS);
     const log = (where: string) => (level: string, m: string) => out.add(`${where} log ${level}`, m);
     const runs: [string, string[]][] = [
       ['parse', ['parse', '--target', 'secret']],

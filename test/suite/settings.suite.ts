@@ -80,7 +80,7 @@ suite('settings at runtime', () => {
     await withSetting('preview.limit', 3, async () => {
       const entry = await runCommand('show');
       assert.ok(entry.args.join(' ').includes('--limit 3'), entry.args.join(' '));
-      assert.equal(api.preview.lastShown?.table.rows.length, 3);
+      assert.equal(api.results.lastShown?.rows.length, 3);
     });
   });
 

@@ -11,7 +11,7 @@ import { jaffleDir } from './eventStreams';
 void describe('profile targets', () => {
   void it('reads the fixture profile next to dbt_project.yml', () => {
     const t = readProfileTargets('jaffle', jaffleDir, '', {});
-    assert.deepEqual(t && { profile: t.profile, targets: t.targets, defaultTarget: t.defaultTarget }, { profile: 'jaffle', targets: ['dev', 'ci'], defaultTarget: 'dev' });
+    assert.deepEqual(t && { profile: t.profile, targets: t.targets, defaultTarget: t.defaultTarget }, { profile: 'jaffle', targets: ['dev', 'ci', 'pg'], defaultTarget: 'dev' });
   });
   void it('prefers the profiles dir setting, then DBT_PROFILES_DIR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbtc-profiles-'));

@@ -18,13 +18,13 @@ export interface BuiltDemo {
 
 /**
  * Runs `dbt build` in the demo copy with the given environment (its DuckDB
- * file). Throws unless every model and seed succeeded and the only failure is
- * the deliberate one.
+ * file, or the Postgres connection of `target`). Throws unless every model
+ * and seed succeeded and the only failure is the deliberate one.
  */
-export async function buildDemo(projectDir: string, env: Record<string, string>): Promise<BuiltDemo> {
+export async function buildDemo(projectDir: string, env: Record<string, string>, target?: string): Promise<BuiltDemo> {
   const dbt = join(dirname(pythonPath()), 'dbt');
   const started = Date.now();
-  const r = await runCommand(dbt, ['build', '--profiles-dir', projectDir, '--project-dir', projectDir], {
+  const r = await runCommand(dbt, ['build', '--profiles-dir', projectDir, '--project-dir', projectDir, ...(target ? ['--target', target] : [])], {
     cwd: projectDir,
     env: { ...process.env, ...env, DO_NOT_TRACK: '1' },
     timeoutMs: 600_000,

@@ -6,10 +6,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InvocationResult } from '../../../src/dbt/protocol';
 import { RunnerError } from '../../../src/runner/api';
-import { copyProject, duckdbQuery, PY112, type TempProject } from '../../integration/runnerHelpers';
+import { assertWarehouseFree, copyProject, type Adapter, type TempProject } from '../../integration/runnerHelpers';
 import { anyProcessUnder, isWithin, waitFor, workersUnder } from './procs';
 
-export { copyProject, duckdbQuery, makeRunner, PY112, PY18, record, ROOT, WORKER, type TempProject } from '../../integration/runnerHelpers';
+export { ADAPTERS, assertWarehouseFree, copyProject, duckdbQuery, makeRunner, PY112, PY18, record, ROOT, WORKER, type Adapter, type TempProject } from '../../integration/runnerHelpers';
 
 /** Seconds the hanging Python model sleeps: far longer than any test waits. */
 export const HANG_SECONDS = 3600;
@@ -26,8 +26,8 @@ export const HANG_SECONDS = 3600;
  *   JSON line to file descriptors 1 and 2.
  * - macros/rel.sql: big_log(n) logs an n-character line.
  */
-export async function relProject(): Promise<TempProject> {
-  const p = await copyProject('jaffle');
+export async function relProject(adapter: Adapter = 'duckdb'): Promise<TempProject> {
+  const p = await copyProject('jaffle', adapter);
   const rel = join(p.root, 'models', 'rel');
   mkdirSync(rel, { recursive: true });
   writeFileSync(
@@ -78,7 +78,7 @@ export async function relProject(): Promise<TempProject> {
   return p;
 }
 
-/** Every fault ends here: no process of this test's temp dir survives, and the DuckDB file opens from another process. */
+/** Every fault ends here: no process of this test's temp dir survives, and the warehouse is free (DuckDB file opens from another process; no PostgreSQL session). */
 export async function assertCleanAfterFault(p: TempProject, what: string, keepWorker?: number): Promise<void> {
   // The live worker, if any, and its own children (dbt's multiprocessing helpers) are not left over.
   const leftOver = () => anyProcessUnder(p.dir).filter((x) => keepWorker === undefined || !isWithin(x.pid, keepWorker));
@@ -89,13 +89,7 @@ export async function assertCleanAfterFault(p: TempProject, what: string, keepWo
     throw new Error(`${e.message}\nstill running:\n${left.join('\n')}`);
   });
   if (keepWorker !== undefined) assert.ok(workersUnder(p.dir).every((w) => w.pid === keepWorker), 'only the live worker remains');
-  await assertDatabaseFree(p.dbPath);
-}
-
-/** Opens the DuckDB file read-write from a separate process: fails with DuckDB's lock error if anyone holds it. */
-export async function assertDatabaseFree(dbPath: string): Promise<void> {
-  const rows = await duckdbQuery(PY112, dbPath, 'select 42');
-  assert.deepEqual(rows, [[42]]);
+  await assertWarehouseFree(p, `after ${what}`);
 }
 
 /** Awaits an invocation that must fail with a RunnerError of `code`; a result instead fails the test showing it. */

@@ -8,4 +8,4 @@ select
     coalesce(sum(o.revenue), 0) as lifetime_value
 from {{ ref('stg_customers') }} as c
 left join {{ ref('orders') }} as o using (customer_id)
-group by all
+group by 1, 2, 3

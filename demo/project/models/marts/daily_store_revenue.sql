@@ -6,5 +6,5 @@ select
     sum(o.revenue) as revenue
 from {{ ref('orders') }} as o
 join {{ ref('stg_stores') }} as s using (store_id)
-group by all
+group by 1, 2, 3
 order by o.ordered_on, s.store_name

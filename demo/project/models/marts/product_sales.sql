@@ -7,5 +7,5 @@ from {{ ref('stg_order_items') }} as i
 join {{ ref('stg_products') }} as p using (product_id)
 join {{ ref('orders') }} as o using (order_id)
 where o.status = 'completed'
-group by all
+group by 1, 2
 order by gross_sales desc
