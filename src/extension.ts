@@ -91,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const parser = new ParseScheduler({ config, projects, host: runnerHost, statusBar, lsp });
   const settings = new SettingsChanges({ python, host: runnerHost, parser, codeLens, projects, output });
   const { ready, disposables } = watchProjects({ projects, manifests, lsp, parser, history: runnerHost.history, diagnostics, output });
-  const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }) });
+  const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }), staleCheck: () => diagnostics.staleCheck() });
   const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   context.subscriptions.push(
     output, manifests, projects, statusBar, python, diagnostics, results, compiled, nodeTree, testTree, parser, settings, timeline, testExplorer, ...disposables,

@@ -1,7 +1,7 @@
 // Views that never contradict each other or the truth, in a real workbench
 // with real dbt: "Show Failing Rows" leaves a failing test failing; a test
-// removed from YAML leaves Test Results and Problems; an edit marks results
-// stale; Seed and Snapshot fit their target; "nothing to do" is a warning; a
+// removed from YAML leaves Test Results, Problems and the Testing view; an
+// edit marks results stale (outdated in the Testing view); Seed and Snapshot fit their target; "nothing to do" is a warning; a
 // cancelled build lists what it never ran; a parse error sits on the model
 // that caused it; deprecations are in Problems.
 import * as assert from 'node:assert/strict';
@@ -63,6 +63,7 @@ suite('views that tell the truth', () => {
     await waitFor('the view to settle', () => /^fail 1 · /.test(String(testItem(api, FAILING_TEST)?.label)) || undefined);
     assert.equal(api.host.history.tests.get(projectRoot(), FAILING_TEST)?.outcome, 'fail');
     assert.equal(failureInProblems()?.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${FAILING_TEST}`)?.state, 'failed', 'the Testing view');
   });
 
   test('an edit of the test\'s file marks its result stale, in both views', async () => {
@@ -73,6 +74,7 @@ suite('views that tell the truth', () => {
         return /\(stale\)/.test(String(testItem(api, FAILING_TEST)?.label ?? ''));
       });
       await waitFor('the stale mark in Problems', () => /stale/.test(failureInProblems()?.message ?? ''));
+      await waitFor('the result marked outdated in the Testing view', () => api.testExplorer.outdated.has(`${projectRoot()}#${FAILING_TEST}`));
     } finally {
       restore();
     }
@@ -88,6 +90,7 @@ suite('views that tell the truth', () => {
         return testItem(api, FAILING_TEST) === undefined;
       });
       assert.equal(failureInProblems(), undefined);
+      assert.equal(api.testExplorer.testItem(projectRoot(), FAILING_TEST), undefined, 'the Testing view');
     } finally {
       const back = nextManifest(api);
       restore();
