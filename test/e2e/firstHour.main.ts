@@ -30,8 +30,12 @@ const FAILING = 'accepted_values_orders_status__placed__shipped__completed__retu
 const LONG_MODEL = 'customer_lifetime_value_by_first_order_month_and_loyalty_segment';
 const tally: Tally = { passed: 0, failed: 0 };
 
-/** The editor settings that keep typed text as typed; nothing of dbt Conductor's. */
-const EDITOR_SETTINGS = { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'files.autoSave': 'off' };
+/**
+ * The editor settings that keep typed text as typed, and one Output line per
+ * logged line (the Output view wraps long lines, so a wrapped path or
+ * version would be read as two lines); nothing of dbt Conductor's.
+ */
+const EDITOR_SETTINGS = { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'files.autoSave': 'off', '[Log]': { 'editor.wordWrap': 'off' } };
 
 /** Writes the workspace's .vscode/settings.json as a user edits it. */
 function workspaceSettings(ws: Workspace, settings: Record<string, unknown>): void {
@@ -200,8 +204,11 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         await row.waitFor({ timeout: 30_000 });
         const shown = await row.locator('.monaco-icon-label').evaluate((el) => {
           const name = el.querySelector('.label-name') as unknown as { textContent: string; getBoundingClientRect(): { left: number } } | null;
-          const box = (el as unknown as { getBoundingClientRect(): { left: number; right: number }; scrollWidth: number; clientWidth: number });
-          return { text: name?.textContent ?? '', cut: box.scrollWidth > box.clientWidth, left: name?.getBoundingClientRect().left ?? -1, right: box.getBoundingClientRect().right };
+          type Box = { getBoundingClientRect(): { left: number; right: number }; scrollWidth: number; clientWidth: number };
+          const box = el as unknown as Box & { querySelectorAll(s: string): Iterable<Box> };
+          // The label or the container inside it that clips with an ellipsis (which one depends on the workbench's CSS).
+          const cut = [box, ...box.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth);
+          return { text: name?.textContent ?? '', cut, left: name?.getBoundingClientRect().left ?? -1, right: box.getBoundingClientRect().right };
         });
         if (!shown.cut) throw new Error('the row is not cut at this width: widen the name');
         if (!/^pass · \d+\.\d\d s {2}/.test(normalise(shown.text))) throw new Error(`the row starts with "${shown.text.slice(0, 30)}"`);
@@ -281,9 +288,11 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
     {
       name: 'after Reload Window, Invocations, Test Results and Problems are still there',
       async run() {
+        // The reloaded window restores the dbt view (not the Explorer): wait for the page's new load, then the workbench.
+        const reloaded = page.waitForEvent('load', { timeout: 60_000 });
         await wb.runCommand('Developer: Reload Window');
-        await page.waitForLoadState('domcontentloaded');
-        await wb.open(page.url());
+        await reloaded;
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
         await wb.waitForActivityIcon('dbt');
         const rows = await poll('the cancelled build in Invocations', async () => {
           const r = await invocationsTop(wb);
