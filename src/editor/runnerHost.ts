@@ -39,6 +39,8 @@ interface ProjectRunnerEntry {
   settings: string;
   /** The interpreter may have changed (Python extension): replace it once idle. */
   outdated: boolean;
+  /** Settles when every invocation given to this runner so far has ended. */
+  idle: Promise<unknown>;
 }
 
 /** How often the views and the progress notification are refreshed while events stream in. */
@@ -121,7 +123,11 @@ export class RunnerHost implements vscode.Disposable {
     });
     let manifestDuring = false;
     const manifestListener = entry.runner.onManifest(() => (manifestDuring = true));
-    const invoke = (onEvent: (e: RawDbtEvent) => void) => entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
+    const invoke = (onEvent: (e: RawDbtEvent) => void) => {
+      const job = entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
+      entry.idle = Promise.allSettled([entry.idle, job]);
+      return job;
+    };
     const onEvent = (e: RawDbtEvent) => {
       this.deps.output.event(e);
       this.history.event(record, e);
@@ -239,14 +245,25 @@ export class RunnerHost implements vscode.Disposable {
     if (existing) {
       const entry = await existing.catch(() => undefined);
       const stale = entry && (entry.outdated || entry.settings !== this.runnerSettings(project));
-      if (entry && !(stale && !entry.runner.busy && entry.runner.queueLength === 0)) return entry;
-      if (entry) void entry.runner.dispose();
+      if (entry && !stale) return entry;
       this.runners.delete(project.root);
+      if (entry) {
+        // New work never goes to a runner made for old settings: the new one starts once the old one
+        // has finished what it was given (it may be writing to the database), then the old one stops.
+        const replaced = entry.idle.then(async () => {
+          await entry.runner.dispose();
+          return this.createRunner(project);
+        });
+        return this.keep(project.root, replaced);
+      }
     }
-    const created = this.createRunner(project);
-    this.runners.set(project.root, created);
+    return this.keep(project.root, this.createRunner(project));
+  }
+
+  private keep(root: string, created: Promise<ProjectRunnerEntry>): Promise<ProjectRunnerEntry> {
+    this.runners.set(root, created);
     // A failed start is not kept: the user may fix the setting and retry.
-    created.catch(() => this.runners.delete(project.root));
+    created.catch(() => this.runners.get(root) === created && this.runners.delete(root));
     return created;
   }
 
@@ -274,7 +291,7 @@ export class RunnerHost implements vscode.Disposable {
       },
     });
     runner.onManifest((path) => this.deps.onManifest(project.root, path));
-    return { runner, python, settings: this.runnerSettings(project), outdated: false };
+    return { runner, python, settings: this.runnerSettings(project), outdated: false, idle: Promise.resolve() };
   }
 
   /** The settings a runner is made from, compared on each use (a change event may come late). */
