@@ -30,6 +30,7 @@ done
 STREAMS=(
   "seed|seed"
   "build|build"
+  "show_failing_test|show --select accepted_values_orders_status__placed__shipped__completed__return_pending__returned"
   "run_one|run --select orders"
   "compile_one|compile --select customers"
   "show|show --select customers"

@@ -78,6 +78,7 @@ want reliability && rm -f out/results/reliability-summary.json && node_layer rel
 want compat && node_layer compat test/compat 1
 want host && e2e_layer host out/test/e2e/hostTests.main.js
 want user && e2e_layer user out/test/e2e/userFlow.main.js
+want user && e2e_layer user out/test/e2e/firstHour.main.js
 
 passed=0; failed=0
 for f in out/results/*.tap; do

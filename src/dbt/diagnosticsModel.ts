@@ -1,11 +1,16 @@
-// Problems from dbt results: failed and warning tests on their YAML line (a
-// generic test) or file (a singular test), compile and runtime errors on the
-// node's file (and on the line when dbt's message names one). A node's
-// problems are replaced each time it runs, so they clear when it succeeds.
-// Pure: file contents come through `readFile`, the manifest as an index.
+// Problems from dbt results: compile and runtime errors on the node's file
+// (a runtime error on the source line that produced the compiled line the
+// database names, else the model's first SQL line); failed and warning tests
+// on their YAML line (a generic test) or file (a singular test), from the
+// test results of dbt/testState.ts, so Problems and Test Results agree;
+// deprecations as warnings on the file they name. A node's problems are
+// replaced each time it runs, so they clear when it succeeds. Pure: file
+// contents come through `readFile`, the manifest as an index.
+import { CompiledLineMap, firstSqlLine } from './compiledLines';
 import type { ManifestIndex } from './manifest';
 import type { InvocationResult, NodeResult } from './protocol';
-import { SchemaFile } from './schemaYaml';
+import { entryLines, SchemaFile } from './schemaYaml';
+import { isTestNode, type TestResult } from './testState';
 
 export interface Problem {
   /** Path relative to the project root, '/'-separated. */
@@ -24,6 +29,8 @@ export interface ProblemSources {
   index?: ManifestIndex;
   /** Text of a project file (relative path), undefined when unreadable. */
   readFile(relPath: string): string | undefined;
+  /** The project's target-path (where dbt writes compiled SQL); default "target". */
+  targetPath?: string;
   /** A schema file parsed once, when the caller locates many tests (see `cachedSources`); else parsed per look-up. */
   schemaFile?(relPath: string): SchemaFile | undefined;
 }
@@ -69,7 +76,8 @@ export class ProblemsModel {
   private readonly byNode = new Map<string, Problem[]>();
 
   /**
-   * Applies one invocation's results; returns the files whose problems
+   * Applies one invocation's results to the nodes that are not tests (their
+   * problems come from the test results); returns the files whose problems
    * changed. Run, build, test, seed, snapshot and retry set and clear
    * problems; compile only adds its compile errors; other commands (show,
    * list, docs) say nothing about whether a node works.
@@ -79,6 +87,7 @@ export class ProblemsModel {
     const executing = EXECUTING_COMMANDS.has(result.command);
     if (!executing && result.command !== 'compile') return touched;
     for (const node of result.nodes) {
+      if (isTestNode(node.resourceType)) continue;
       const before = this.byNode.get(node.uniqueId);
       let after: Problem[] | undefined;
       if (ERROR_STATUSES.has(node.status) || node.status === 'warn') {
@@ -115,21 +124,76 @@ export class ProblemsModel {
     this.byNode.clear();
     return files;
   }
+
+  /** The problems to keep across a window reload. */
+  toJSON(): Problem[] {
+    return [...this.byNode.values()].flat();
+  }
+
+  static from(saved: unknown): ProblemsModel {
+    const model = new ProblemsModel();
+    for (const p of Array.isArray(saved) ? saved : []) {
+      if (!p || typeof p.file !== 'string' || typeof p.line !== 'number' || typeof p.message !== 'string' || typeof p.uniqueId !== 'string') continue;
+      const list = model.byNode.get(p.uniqueId) ?? [];
+      list.push({ file: p.file, line: p.line, message: p.message, severity: p.severity === 'warning' ? 'warning' : 'error', uniqueId: p.uniqueId, status: String(p.status) });
+      model.byNode.set(p.uniqueId, list);
+    }
+    return model;
+  }
+}
+
+/** Problems of the tests whose latest result is fail, warn or error, on the line that declares each test. */
+export function testProblems(results: readonly TestResult[], sources: ProblemSources, stale: (r: TestResult) => boolean = () => false): Problem[] {
+  const out: Problem[] = [];
+  for (const r of results) {
+    if (r.outcome !== 'fail' && r.outcome !== 'warn' && r.outcome !== 'error') continue;
+    const where = testDefinition(r.uniqueId, r.resourceType, r.name, sources) ?? (r.filePath ? { file: r.filePath, line: 0 } : undefined);
+    if (!where) continue;
+    const what = `${r.resourceType === 'unit_test' ? 'Unit test' : 'Test'} ${r.name}`;
+    const verb = r.outcome === 'warn' ? 'warned' : r.outcome === 'fail' ? 'failed' : 'errored';
+    const failures = r.failures ? ` (${r.failures} failing row${r.failures === 1 ? '' : 's'})` : '';
+    const note = stale(r) ? ' [stale: the file changed since this result]' : '';
+    out.push({ ...where, message: `${what} ${verb}${failures}${r.message ? `: ${r.message.trim()}` : ''}${note}`, severity: r.outcome === 'warn' ? 'warning' : 'error', uniqueId: r.uniqueId, status: r.outcome });
+  }
+  return out;
+}
+
+/** dbt's deprecation warnings on the file they name (dbt_project.yml when they name none), at the line they are about when it can be found. */
+export function deprecationProblems(deprecations: readonly { name: string; message: string; file?: string }[], sources: ProblemSources): Problem[] {
+  return deprecations.map((d) => {
+    const file = d.file ?? 'dbt_project.yml';
+    return { file, line: deprecationLine(sources.readFile(file), d.message) ?? 0, message: `${d.name}: ${d.message.replace(/\s+/g, ' ').trim()}`, severity: 'warning', uniqueId: `deprecation:${d.name}:${file}`, status: 'deprecation' };
+  });
+}
+
+/** "`relationships` defined on 'orders'": the test's `- relationships` item under that entry, else the entry's line. */
+function deprecationLine(text: string | undefined, message: string): number | undefined {
+  const m = /`([\w.]+)` defined on '([\w.]+)'/.exec(message.replace(/\s+/g, ' '));
+  if (!text || !m) return undefined;
+  const entries = entryLines(text);
+  const at = entries.findIndex((e) => e.name === m[2]);
+  if (at < 0) return undefined;
+  const lines = text.split('\n');
+  const end = entries[at + 1]?.line ?? lines.length;
+  const item = new RegExp(`^\\s*-\\s*["']?(?:[\\w]+\\.)?${m[1].replace(/\./g, '\\.')}["']?\\s*(:|$)`);
+  for (let i = entries[at].line + 1; i < end; i++) if (item.test(lines[i])) return i;
+  return entries[at].line;
 }
 
 function problemOf(node: NodeResult, sources: ProblemSources): Problem | undefined {
   const severity = node.status === 'warn' ? 'warning' : 'error';
-  const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
-  let where: { file: string; line: number } | undefined;
-  if (isTest) {
-    where = testDefinition(node.uniqueId, node.resourceType, node.name, sources);
-    if (!where && node.originalFilePath) where = { file: node.originalFilePath, line: 0 };
-  } else {
-    const file = sources.index?.get(node.uniqueId)?.originalFilePath || node.originalFilePath;
-    if (file) where = { file, line: lineFromMessage(node.message, sources.readFile(file)) ?? 0 };
-  }
-  if (!where) return undefined;
-  return { ...where, message: messageOf(node), severity, uniqueId: node.uniqueId, status: node.status };
+  const file = sources.index?.get(node.uniqueId)?.originalFilePath || node.originalFilePath;
+  if (!file) return undefined;
+  const source = sources.readFile(file);
+  const line = lineFromMessage(node.message, source, compiledSqlOf(node, file, sources)) ?? (source !== undefined && /\.sql$/i.test(file) ? firstSqlLine(source) : 0);
+  return { file, line, message: messageOf(node), severity, uniqueId: node.uniqueId, status: node.status };
+}
+
+/** The node's compiled SQL: from the result, else the file dbt wrote under target/compiled/. */
+function compiledSqlOf(node: NodeResult, file: string, sources: ProblemSources): string | undefined {
+  if (node.compiledCode) return node.compiledCode;
+  const pkg = sources.index?.get(node.uniqueId)?.packageName || node.uniqueId.split('.')[1];
+  return pkg ? sources.readFile(`${sources.targetPath ?? 'target'}/compiled/${pkg}/${file}`) : undefined;
 }
 
 /**
@@ -174,13 +238,15 @@ function capitalize(s: string): string {
 }
 
 /**
- * The source line an error message points at (0-based), when it says:
+ * The source line (0-based) an error message points at, when it says:
  * Jinja's "line N"; a database's "LINE N: <text>" (DuckDB, Postgres), which
- * counts lines of the compiled SQL, so the line of the file holding that
- * same text is used; or "'name' is undefined" (a misspelt macro), the first
- * line using that name.
+ * counts lines of the SQL that ran: the compiled line with that text (the
+ * one nearest above N when there are several) is mapped to the source line
+ * that produced it (compiledLines.ts), or, without compiled SQL, the one
+ * source line with that text; or "'name' is undefined" (a misspelt macro),
+ * the first line using that name. Undefined when it cannot tell.
  */
-export function lineFromMessage(message: string | null, text: string | undefined): number | undefined {
+export function lineFromMessage(message: string | null, text: string | undefined, compiled?: string): number | undefined {
   if (!message) return undefined;
   const lines = text?.split('\n');
   const jinja = /\bline (\d+)\b/.exec(message);
@@ -188,11 +254,20 @@ export function lineFromMessage(message: string | null, text: string | undefined
     const line = Number(jinja[1]) - 1;
     return line >= 0 && (!lines || line < lines.length) ? line : undefined;
   }
-  if (!lines) return undefined;
-  const compiled = /\bLINE \d+:(.*)/.exec(message);
-  const snippet = compiled?.[1]?.trim();
-  if (snippet && snippet.length >= 3) {
-    const matches = lines.flatMap((l, i) => (l.includes(snippet) && !/^\s*--/.test(l) ? [i] : []));
+  if (!lines || text === undefined) return undefined;
+  const database = /\bLINE (\d+):(.*)/.exec(message);
+  const snippet = database?.[2]?.trim().replace(/^\.\.\.|\.\.\.$/g, '').trim();
+  if (database && snippet && snippet.length >= 3) {
+    const notComment = (l: string) => l.includes(snippet) && !/^\s*--/.test(l);
+    if (compiled !== undefined) {
+      const executedLine = Number(database[1]) - 1;
+      const candidates = compiled.split('\n').flatMap((l, i) => (notComment(l) ? [i] : []));
+      const below = candidates.filter((i) => i <= executedLine);
+      const compiledLine = below.length > 0 ? below[below.length - 1] : candidates[0];
+      const mapped = compiledLine === undefined ? undefined : new CompiledLineMap(text, compiled).sourceLine(compiledLine);
+      if (mapped) return mapped.line;
+    }
+    const matches = lines.flatMap((l, i) => (notComment(l) ? [i] : []));
     if (matches.length === 1) return matches[0];
   }
   const undefinedName = /'([A-Za-z_][\w.]*)' is undefined/.exec(message)?.[1];
@@ -216,17 +291,24 @@ const RESOURCE_DIRS = ['models', 'seeds', 'snapshots', 'tests', 'macros', 'analy
 
 /**
  * Reads the file and line out of dbt's parse error text: "Compilation Error
- * in model x (models/x.sql) ... line 3", or "Error reading pkg: a/b.yml -
- * Runtime Error ... Syntax error near line 5". `exists` checks a
- * project-relative path, to find which resource folder a YAML path is in.
+ * in model x (models/x.sql) ... line 3"; "Model 'model.p.x' (models/x.sql)
+ * depends on a node named 'y' which was not found" (the line of the ref()
+ * to y, read with `readFile`); or "Error reading pkg: a/b.yml - Runtime
+ * Error ... Syntax error near line 5". `exists` checks a project-relative
+ * path, to find which resource folder a YAML path is in.
  */
-export function parseFailureOf(message: string, exists: (rel: string) => boolean): ParseFailure {
+export function parseFailureOf(message: string, exists: (rel: string) => boolean, readFile: (rel: string) => string | undefined = () => undefined): ParseFailure {
   const trimmed = message.trim();
   let file: string | null = null;
   const inNode = /\bin \w+ [\w.]+ \(([^()\n]+)\)/.exec(trimmed);
+  const ofNode = /\b\w+ '[\w.]+' \(([^()\s]+\.(?:sql|py|ya?ml|csv|md))\)/.exec(trimmed);
   const reading = /Error reading [\w-]+: ([^\s]+) - /.exec(trimmed);
-  const named = inNode?.[1] ?? reading?.[1];
+  const named = inNode?.[1] ?? ofNode?.[1] ?? reading?.[1];
   if (named) file = [named, ...RESOURCE_DIRS.map((d) => `${d}/${named}`)].find(exists) ?? named;
   const line = /\bline (\d+)\b/.exec(trimmed);
-  return { file, line: line ? Number(line[1]) : null, message: trimmed };
+  if (line) return { file, line: Number(line[1]), message: trimmed };
+  const missing = /depends on a node named '([\w.]+)'/.exec(trimmed)?.[1];
+  const text = file && missing ? readFile(file) : undefined;
+  const refLine = text?.split('\n').findIndex((l) => new RegExp(`\\bref\\(\\s*(?:['"][\\w.]+['"]\\s*,\\s*)?['"]${missing!.replace(/\./g, '\\.')}['"]`).test(l));
+  return { file, line: refLine !== undefined && refLine >= 0 ? refLine + 1 : null, message: trimmed };
 }

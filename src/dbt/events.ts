@@ -178,6 +178,20 @@ export interface CancelEvent extends Base {
   supported: boolean;
 }
 
+/** dbt found nothing to run for the selection (NothingToDo, NoNodesForSelectionCriteria). */
+export interface NothingToDoEvent extends Base {
+  kind: 'nothing-to-do';
+  /** The selection criterion that matched nothing, when dbt names one. */
+  criterion?: string;
+}
+
+/** A deprecation warning (MissingArgumentsPropertyInGenericTestDeprecation, ...): dbt shows the first of each kind. */
+export interface DeprecationEvent extends Base {
+  kind: 'deprecation';
+  /** Project-relative file dbt's text names (a schema YAML, dbt_project.yml), when it names one. */
+  file?: string;
+}
+
 /** Any other event. */
 export interface LogEvent extends Base {
   kind: 'log';
@@ -208,6 +222,8 @@ export type DbtEvent =
   | PrintEvent
   | DepsEvent
   | CancelEvent
+  | NothingToDoEvent
+  | DeprecationEvent
   | LogEvent;
 
 // ---- small readers that never throw ----
@@ -456,7 +472,13 @@ export function parseEvent(raw: unknown): DbtEvent {
       return { name, level, msg, ts, kind: 'cancel', supported: true, connection: str(data.conn_name) };
     case 'QueryCancelationUnsupported':
       return { name, level, msg, ts, kind: 'cancel', supported: false };
+
+    case 'NothingToDo':
+      return { name, level, msg, ts, kind: 'nothing-to-do' };
+    case 'NoNodesForSelectionCriteria':
+      return { name, level, msg, ts, kind: 'nothing-to-do', criterion: str(data.spec_raw) };
   }
+  if (name.endsWith('Deprecation')) return { name, level, msg, ts, kind: 'deprecation', file: fileNamedIn(data, msg) };
   return { name, level, msg, ts, kind: 'log', uniqueId: str(obj(data.node_info)?.unique_id) };
 }
 
@@ -475,6 +497,20 @@ function freshnessMessage(data: Obj, status: string): string | undefined {
   if (status === 'error') return `Source ${source}.${table} is stale: older than its error_after limit.`;
   if (status === 'warn') return `Source ${source}.${table} is stale: older than its warn_after limit.`;
   return undefined;
+}
+
+/**
+ * The project file a deprecation is about: a `(path/file.yml)` in its data
+ * or text ("... in package 'jaffle' (models/marts/schema.yml)"), or
+ * dbt_project.yml when the text names it.
+ */
+function fileNamedIn(data: Obj, msg: string): string | undefined {
+  const texts = [...Object.values(data).filter((v): v is string => typeof v === 'string'), msg.replace(/\s*\n\s*/g, ' ')];
+  for (const t of texts) {
+    const inParens = /\(([^()\s]+\.(?:ya?ml|sql|py|csv))\)/.exec(t);
+    if (inParens) return inParens[1];
+  }
+  return texts.some((t) => t.includes('dbt_project.yml')) ? 'dbt_project.yml' : undefined;
 }
 
 function timingOf(v: unknown): NodeFinishedEvent['timing'] {

@@ -7,6 +7,7 @@
 // them without a new layout.
 import type { ManifestEntry, ManifestIndex } from './manifest';
 import type { NodeStatus } from './results';
+import { changesTestResults } from './testState';
 import type { InvocationEntry } from './treeModel';
 
 /** Levels to show on one side: a count, or every reachable node. */
@@ -310,19 +311,24 @@ function testOutcome(s: NodeStatus): TestBadge['outcome'] {
 /** What the lookup reads: invocations newest first, each with its nodes' states. */
 export interface RunRecord {
   projectRoot: string;
+  /** dbt's subcommand: a test's result comes only from commands that run tests (testState.changesTestResults). */
+  command: string;
   nodes: ReadonlyMap<string, { status: NodeStatus; durationSeconds?: number; finishedAt?: string }>;
 }
 
 /** The one place that reads the invocation history's shape (src/dbt/treeModel.ts): newest first, as it lists them. */
-export function runRecords(entries: readonly Pick<InvocationEntry, 'projectRoot' | 'state'>[]): RunRecord[] {
-  return entries.map((e) => ({ projectRoot: e.projectRoot, nodes: e.state.nodes }));
+export function runRecords(entries: readonly Pick<InvocationEntry, 'projectRoot' | 'state' | 'command'>[]): RunRecord[] {
+  return entries.map((e) => ({ projectRoot: e.projectRoot, command: e.command, nodes: e.state.nodes }));
 }
 
 /** A RunLookup over invocations (newest first) of one project. */
 export function runLookup(records: readonly RunRecord[], projectRoot: string): RunLookup {
   const mine = records.filter((r) => r.projectRoot === projectRoot);
   return (id) => {
+    // As in Test Results: a `show` of a test's SQL (its failing rows) or a compile is not the test's result.
+    const test = id.startsWith('test.') || id.startsWith('unit_test.');
     for (const r of mine) {
+      if (test && !changesTestResults(r.command)) continue;
       const n = r.nodes.get(id);
       if (n) return { status: n.status, durationSeconds: n.durationSeconds, finishedAt: n.finishedAt };
     }

@@ -6,7 +6,11 @@
 import type { DbtEvent, NodeInfo, UnparsedLine } from './events';
 import type { InvocationResult, NodeResult } from './protocol';
 
-/** queued/running while in flight; then dbt's result statuses; `cancelled` when the user stopped it. */
+/**
+ * queued/running while in flight; then dbt's result statuses; `cancelled`
+ * when the user stopped it while it ran; `not run` when it was selected but
+ * the invocation was cancelled before it started.
+ */
 export type NodeStatus =
   | 'queued'
   | 'running'
@@ -21,10 +25,11 @@ export type NodeStatus =
   | 'no-op'
   | 'reused'
   | 'cancelled'
+  | 'not run'
   | 'unknown';
 
 const DBT_STATUSES = new Set<string>(['success', 'pass', 'warn', 'fail', 'error', 'runtime error', 'skipped', 'partial success', 'no-op', 'reused']);
-const FINISHED = new Set<NodeStatus>([...DBT_STATUSES as Set<NodeStatus>, 'cancelled', 'unknown']);
+const FINISHED = new Set<NodeStatus>([...DBT_STATUSES as Set<NodeStatus>, 'cancelled', 'not run', 'unknown']);
 
 export function isFinished(status: NodeStatus): boolean {
   return FINISHED.has(status);
@@ -114,7 +119,13 @@ export interface InvocationState {
     threads?: number;
     /** FoundStats: "7 models, 3 seeds, ...". */
     found?: string;
+    /** dbt said "Nothing to do": the selection matched no node this command runs. */
+    nothingToDo?: boolean;
+    /** Selection criteria that matched no enabled node. */
+    unmatched?: string[];
   };
+  /** Deprecation warnings dbt gave (the first of each kind), with the file they name. */
+  deprecations: { name: string; message: string; file?: string }[];
   problems: Problem[];
   /** The traceback of an invocation-level error (MainStackTrace). */
   stackTrace?: string;
@@ -135,7 +146,7 @@ export interface StateOptions {
 
 const ZERO_COUNTS: Record<NodeStatus, number> = {
   queued: 0, running: 0, success: 0, pass: 0, warn: 0, fail: 0, error: 0, 'runtime error': 0,
-  skipped: 0, 'partial success': 0, 'no-op': 0, reused: 0, cancelled: 0, unknown: 0,
+  skipped: 0, 'partial success': 0, 'no-op': 0, reused: 0, cancelled: 0, 'not run': 0, unknown: 0,
 };
 
 export function initialState(label: string, options: StateOptions = {}): InvocationState {
@@ -149,6 +160,7 @@ export function initialState(label: string, options: StateOptions = {}): Invocat
     progress: { done: 0, total: 0 },
     summary: {},
     problems: [],
+    deprecations: [],
     cancelledNodes: new Set(),
     internal: { problemIndex: new Map(), namesToIds: new Map(), progressNodes: 0, options },
   };
@@ -267,6 +279,13 @@ export function reduce(state: InvocationState, event: DbtEvent | UnparsedLine): 
       if (event.connection === undefined) return state;
       state.cancelledNodes.add(event.connection);
       break;
+    case 'nothing-to-do':
+      if (event.criterion === undefined) state.summary.nothingToDo = true;
+      else (state.summary.unmatched ??= []).push(event.criterion);
+      break;
+    case 'deprecation':
+      state.deprecations.push({ name: event.name, message: event.msg.replace(/^\[WARNING\]\[\w+\]:\s*/, ''), file: event.file });
+      break;
     default:
       // compiled-node, show-node, print, deps: output, not state.
       return state;
@@ -330,6 +349,29 @@ export function applyResult(state: InvocationState, result: InvocationResult): I
   return state;
 }
 
+/**
+ * Adds the nodes a cancelled invocation had selected but never started
+ * (listed by dbt from the manifest and the selection) as `not run`.
+ */
+export function addNotRun(state: InvocationState, nodes: Iterable<{ uniqueId: string; name: string; resourceType: string; filePath?: string }>): InvocationState {
+  for (const n of nodes) {
+    if (state.nodes.has(n.uniqueId)) continue;
+    addNode(state, { uniqueId: n.uniqueId, name: n.name, resourceType: n.resourceType, status: 'not run', filePath: n.filePath });
+  }
+  state.version++;
+  return state;
+}
+
+/** A finished invocation's state rebuilt from its saved rows (after a window reload). */
+export function restoredState(label: string, phase: InvocationPhase, rows: readonly NodeRun[], summary: InvocationState['summary']): InvocationState {
+  const state = initialState(label);
+  for (const row of rows) addNode(state, { ...row });
+  state.phase = phase;
+  state.summary = { ...summary };
+  state.version++;
+  return state;
+}
+
 /** Tests of `subjectId` (a model, seed, snapshot or source unique_id) in this invocation. */
 export function testsOf(state: InvocationState, subjectId: string): NodeRun[] {
   const ids = state.testsBySubject.get(subjectId);
@@ -361,7 +403,10 @@ function addNode(state: InvocationState, node: NodeRun): NodeRun {
     raiseTotal(state, state.internal.progressNodes);
   }
   if (isTest(node.resourceType)) {
-    setSubject(state, node, guessSubject(state, node));
+    // A restored row knows its subject already.
+    const subject = node.testOf ?? guessSubject(state, node);
+    node.testOf = undefined;
+    setSubject(state, node, subject);
   } else if (!state.internal.namesToIds.has(node.name)) {
     state.internal.namesToIds.set(node.name, node.uniqueId);
   }
@@ -411,7 +456,7 @@ function stopUnfinished(state: InvocationState, cancelled: boolean, reason: stri
       setStatus(state, node, cancelled ? 'cancelled' : 'error');
       if (!cancelled) node.message ??= `dbt stopped before this node finished${reason ? `: ${reason}` : '.'}`;
     } else if (node.status === 'queued') {
-      setStatus(state, node, cancelled ? 'cancelled' : 'skipped');
+      setStatus(state, node, cancelled ? 'not run' : 'skipped');
     }
   }
 }

@@ -1,10 +1,11 @@
 // What VS Code's Testing view shows of a dbt project, as plain data: the
 // tests of the manifest grouped by the model, seed, snapshot or source they
-// test, and the outcome of a test run from the reducer's node state (the
-// same state the Test Results tree and Problems read). Pure; the editor's
-// TestController (src/editor/testExplorer.ts) turns it into TestItems.
+// test, and each test's outcome from its latest result in dbt/testState.ts,
+// the one record the Test Results tree and Problems read too (so `show` and
+// `compile` never change it). Pure; the editor's TestController
+// (src/editor/testExplorer.ts) turns it into TestItems and test runs.
 import type { ManifestEntry, ManifestIndex } from './manifest';
-import type { NodeRun } from './results';
+import type { TestResult } from './testState';
 
 export interface TestSubject {
   /** unique_id of the tested node; '' groups tests that test nothing known (some singular tests). */
@@ -47,50 +48,51 @@ export function subjectSelector(subject: Pick<TestSubject, 'uniqueId' | 'name' |
   return subject.resourceType === 'source' ? `source:${subject.name}` : subject.name;
 }
 
-/** Commands whose test results say whether a test passes; a `show` of a test (its failing rows) or a `compile` says nothing. */
-const TESTING_COMMANDS = new Set(['test', 'build', 'retry']);
+export type TestingState = 'running' | 'passed' | 'failed' | 'errored' | 'skipped';
 
-export function runsTests(args: readonly string[]): boolean {
-  return TESTING_COMMANDS.has(args[0] ?? '');
-}
-
-export type TestState = 'queued' | 'running' | 'passed' | 'failed' | 'errored' | 'skipped';
-
-export interface TestOutcome {
-  state: TestState;
+export interface TestingOutcome {
+  state: TestingState;
   /** A warning passes, with dbt's message kept (the Testing API has no warned state). */
   warned: boolean;
   durationMs?: number;
-  /** For failed, errored and warned tests: dbt's text, the failing-row count, the compiled SQL. */
+  /** For failed, errored and warned tests: the outcome, the failing-row count and dbt's text. */
   message?: string;
   failures?: number;
 }
 
-/** The Testing API outcome of a test node as the reducer holds it (live or final). */
-export function testOutcome(node: NodeRun): TestOutcome {
-  const durationMs = node.durationSeconds !== undefined ? Math.round(node.durationSeconds * 1000) : undefined;
-  const base = { warned: false, durationMs };
-  switch (node.status) {
-    case 'queued':
-      return { ...base, state: 'queued' };
-    case 'running':
-      return { ...base, state: 'running' };
+/**
+ * The Testing API outcome of a test's latest result (dbt/testState.ts, the
+ * record Test Results and Problems read too); undefined when it has none.
+ */
+export function testingOutcome(r: TestResult): TestingOutcome | undefined {
+  const base = { warned: false, durationMs: r.durationSeconds !== undefined ? Math.round(r.durationSeconds * 1000) : undefined };
+  if (r.running) return { ...base, state: 'running' };
+  switch (r.outcome) {
     case 'pass':
-    case 'success':
       return { ...base, state: 'passed' };
     case 'warn':
-      return { ...base, state: 'passed', warned: true, message: failureText(node), failures: node.failures };
+      return { ...base, state: 'passed', warned: true, message: failureText(r), failures: r.failures };
     case 'fail':
-      return { ...base, state: 'failed', message: failureText(node), failures: node.failures };
+      return { ...base, state: 'failed', message: failureText(r), failures: r.failures };
+    case 'error':
+      return { ...base, state: 'errored', message: failureText(r) };
     case 'skipped':
-    case 'cancelled':
       return { ...base, state: 'skipped' };
     default:
-      return { ...base, state: 'errored', message: failureText(node) };
+      return undefined;
   }
 }
 
-function failureText(node: NodeRun): string {
-  const head = `${node.status.toUpperCase()}${node.failures ? ` · ${node.failures} failing row${node.failures === 1 ? '' : 's'}` : ''}`;
-  return node.message ? `${head}\n${node.message.trim()}` : head;
+/**
+ * The results invocation `invocationId` (started at `startedAt`) produced or
+ * is producing: what a Testing run of it reports. A test it was running when
+ * cancelled keeps its older result, which this invocation did not produce.
+ */
+export function resultsOf(results: readonly TestResult[], invocationId: number, startedAt: number): TestResult[] {
+  return results.filter((r) => r.invocationId === invocationId && (r.running || r.at === startedAt));
+}
+
+function failureText(r: TestResult): string {
+  const head = `${(r.outcome ?? '').toUpperCase()}${r.failures ? ` · ${r.failures} failing row${r.failures === 1 ? '' : 's'}` : ''}`;
+  return r.message ? `${head}\n${r.message.trim()}` : head;
 }

@@ -1,72 +1,83 @@
 // The data behind the Invocations and Test Results views: the last N
 // invocations, each with the reducer's live state (dbt/results.ts), and the
-// latest result of every test grouped by what it tests. Each event costs
-// O(1) here (one parse, one reduce, one map write). Pure: no vscode, so it
-// is tested in plain Node with recorded event streams.
+// test results (dbt/testState.ts, the one record every test view reads).
+// Each event costs O(1) here (one parse, one reduce, one map write). Both
+// survive a window reload through toJSON / restore (bounded). Pure: no
+// vscode, so it is tested in plain Node with recorded event streams.
+import { commandOf } from './subcommand';
 import { parseEvent } from './events';
 import type { InvocationResult, RawDbtEvent } from './protocol';
-import { applyResult, initialState, reduce, type InvocationState, type NodeRun, type NodeStatus, type StateOptions } from './results';
+import { addNotRun, applyResult, initialState, reduce, restoredState, type InvocationState, type NodeRun, type StateOptions } from './results';
+import { groupTests, isTestNode, TestState, type TestGroup, type TestResult } from './testState';
 
 export type { NodeRun, NodeStatus } from './results';
+export type { TestGroup, TestResult } from './testState';
 
-export type InvocationStatus = 'queued' | 'running' | 'success' | 'failed' | 'error' | 'cancelled';
+/** `nothing`: dbt found nothing to do for the selection (a warning, not a success). */
+export type InvocationStatus = 'queued' | 'running' | 'success' | 'nothing' | 'failed' | 'error' | 'cancelled';
 
 export interface InvocationEntry {
   id: number;
   label: string;
   args: string[];
+  /** dbt's subcommand ("build", "source freshness"). */
+  command: string;
   projectRoot: string;
   projectName: string;
   background: boolean;
   status: InvocationStatus;
   startedAt: number;
   endedAt?: number;
+  /** dbt's own wall time, once finished. */
+  elapsedSeconds?: number;
   state: InvocationState;
   /** The nodes in the order dbt started them (the reducer's map, as an array for views). */
   rows: NodeRun[];
+  /** This session's result (not kept across a reload). */
   result?: InvocationResult;
   error?: string;
 }
 
-export interface TestRow {
-  node: NodeRun;
-  projectRoot: string;
-  invocationId: number;
-}
-
-export interface TestGroup {
-  /** unique_id of the tested model, seed, snapshot or source; '' when unknown. */
-  subject: string;
-  projectRoot: string;
-  tests: TestRow[];
-  counts: Record<'pass' | 'warn' | 'fail' | 'error' | 'other', number>;
-}
-
 /**
- * What the Test Results view renders of `groups`: equal keys mean an identical
- * view, so the view need not refresh (a refresh while the user clicks a row can
- * lose the click: microsoft/vscode#173233).
+ * What the Test Results view renders: equal keys mean an identical view, so
+ * the view need not redraw (a redraw while the user clicks a row can lose the
+ * click: microsoft/vscode#173233).
  */
-export function testGroupsKey(groups: readonly TestGroup[]): string {
+export function testGroupsKey(groups: readonly TestGroup[], stale: (r: TestResult) => boolean = () => false): string {
   return JSON.stringify(
-    groups.map((g) => [g.projectRoot, g.subject, g.tests.map(({ node: n }) => [n.uniqueId, n.name, n.resourceType, n.status, n.failures ?? null, n.message ?? null, n.filePath ?? null])]),
+    groups.map((g) => [g.projectRoot, g.subject, g.tests.map((t) => [t.uniqueId, t.name, t.outcome ?? null, t.running, t.failures ?? null, t.message ?? null, t.durationSeconds ?? null, stale(t)])]),
   );
 }
 
-const TEST_TYPES = new Set(['test', 'unit_test']);
+export interface PersistedHistory {
+  version: 1;
+  invocations: PersistedInvocation[];
+}
+
+type PersistedInvocation = Pick<InvocationEntry, 'id' | 'label' | 'args' | 'command' | 'projectRoot' | 'projectName' | 'status' | 'startedAt' | 'endedAt' | 'elapsedSeconds' | 'rows' | 'error'> & {
+  phase: InvocationState['phase'];
+  summary: InvocationState['summary'];
+};
 
 export class InvocationHistory {
   private entries: InvocationEntry[] = [];
   private nextId = 1;
-  /** Latest run of each test, by project and unique id. */
-  private readonly tests = new Map<string, TestRow>();
+  /** The latest result of every test. */
+  readonly tests: TestState;
 
-  constructor(private readonly keep = 20) {}
+  constructor(
+    private readonly keep = 20,
+    tests = new TestState(),
+  ) {
+    this.tests = tests;
+    this.nextId = Math.max(0, ...tests.all().map((t) => t.invocationId)) + 1;
+  }
 
   /** `options.testSubject` tells the reducer what a test checks when the events do not (from the manifest). */
   start(init: { label: string; args: string[]; projectRoot: string; projectName: string; background?: boolean }, options: StateOptions = {}): InvocationEntry {
     const entry: InvocationEntry = {
       ...init,
+      command: commandOf(init.args),
       background: !!init.background,
       id: this.nextId++,
       status: 'queued',
@@ -100,7 +111,7 @@ export class InvocationHistory {
       const node = entry.state.nodes.get(e.node.uniqueId);
       const thread = raw.info?.thread;
       if (node && typeof thread === 'string' && thread !== 'MainThread') node.thread = thread;
-      if (node && TEST_TYPES.has(node.resourceType)) this.recordTest(entry, node);
+      if (node && isTestNode(node.resourceType)) this.tests.record(entry.projectRoot, entry.command, entry.id, node, entry.startedAt);
     }
   }
 
@@ -108,17 +119,23 @@ export class InvocationHistory {
   finish(entry: InvocationEntry, result: InvocationResult): void {
     entry.result = result;
     entry.endedAt = Date.now();
+    entry.elapsedSeconds = result.elapsedSeconds;
     applyResult(entry.state, result);
     entry.rows = [...entry.state.nodes.values()];
-    entry.status = result.cancelled ? 'cancelled' : result.success ? 'success' : result.exitCode === 2 ? 'error' : 'failed';
+    entry.status = result.cancelled
+      ? 'cancelled'
+      : result.success
+        ? entry.state.summary.nothingToDo ? 'nothing' : 'success'
+        : result.exitCode === 2 ? 'error' : 'failed';
     if (result.exitCode === 2 && result.exception && !result.cancelled) entry.error = `${result.exception.type}: ${result.exception.message}`;
-    for (const node of entry.rows) if (TEST_TYPES.has(node.resourceType)) this.recordTest(entry, node);
+    for (const node of entry.rows) if (isTestNode(node.resourceType)) this.tests.record(entry.projectRoot, entry.command, entry.id, node, entry.startedAt);
+    this.tests.endInvocation(entry.id);
   }
 
   /** The invocation ended without a result: the runner failed, or had to kill dbt after a cancel. */
   fail(entry: InvocationEntry, message: string, cancelled = false): void {
     const result: InvocationResult = {
-      command: '',
+      command: entry.command,
       success: false,
       exitCode: 2,
       nodes: [],
@@ -132,8 +149,16 @@ export class InvocationHistory {
     applyResult(entry.state, result);
     entry.rows = [...entry.state.nodes.values()];
     entry.endedAt = Date.now();
+    entry.elapsedSeconds = result.elapsedSeconds;
     entry.status = cancelled ? 'cancelled' : 'error';
     entry.error = message;
+    this.tests.endInvocation(entry.id);
+  }
+
+  /** A cancelled invocation's selected nodes that never started (see results.addNotRun). */
+  addNotRun(entry: InvocationEntry, nodes: Iterable<{ uniqueId: string; name: string; resourceType: string; filePath?: string }>): void {
+    addNotRun(entry.state, nodes);
+    entry.rows = [...entry.state.nodes.values()];
   }
 
   progress(entry: InvocationEntry): { done: number; total: number } {
@@ -142,40 +167,33 @@ export class InvocationHistory {
 
   /** Latest test results grouped by what they test, failing groups (and tests) first. */
   testGroups(): TestGroup[] {
-    const groups = new Map<string, TestGroup>();
-    for (const t of this.tests.values()) {
-      const subject = t.node.testOf ?? '';
-      const key = `${t.projectRoot}\0${subject}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { subject, projectRoot: t.projectRoot, tests: [], counts: { pass: 0, warn: 0, fail: 0, error: 0, other: 0 } }));
-      g.tests.push(t);
-      g.counts[bucket(t.node.status)]++;
+    return groupTests(this.tests.all());
+  }
+
+  /** The finished invocations to keep across a reload, with at most `maxRows` node rows in all (newest first). */
+  toJSON(maxRows = 3000, maxMessage = 2000): PersistedHistory {
+    let budget = maxRows;
+    const invocations: PersistedInvocation[] = [];
+    for (const e of this.entries) {
+      if (e.status === 'running' || e.status === 'queued') continue;
+      const rows = e.rows.slice(0, Math.max(0, budget)).map((r) => ({ ...r, message: r.message && r.message.length > maxMessage ? `${r.message.slice(0, maxMessage)}…` : r.message }));
+      budget -= rows.length;
+      const { id, label, args, command, projectRoot, projectName, status, startedAt, endedAt, elapsedSeconds, error } = e;
+      invocations.push({ id, label, args, command, projectRoot, projectName, status, startedAt, endedAt, elapsedSeconds, error, rows, phase: e.state.phase, summary: e.state.summary });
     }
-    const out = [...groups.values()];
-    for (const g of out) g.tests.sort((a, b) => rank(a.node.status) - rank(b.node.status) || a.node.name.localeCompare(b.node.name));
-    const severity = (g: TestGroup) => (g.counts.error + g.counts.fail > 0 ? 0 : g.counts.warn > 0 ? 1 : 2);
-    return out.sort((a, b) => severity(a) - severity(b) || a.subject.localeCompare(b.subject));
+    return { version: 1, invocations };
   }
 
-  private recordTest(entry: InvocationEntry, node: NodeRun): void {
-    if (node.status === 'queued') return;
-    const key = `${entry.projectRoot}\0${node.uniqueId}`;
-    const existing = this.tests.get(key);
-    // A newer invocation's run replaces an older one's, never the other way round.
-    if (existing && existing.invocationId > entry.id) return;
-    this.tests.set(key, { node, projectRoot: entry.projectRoot, invocationId: entry.id });
+  /** A history with the invocations and test results saved by toJSON (anything malformed is left out). */
+  static restore(saved: unknown, tests: TestState, keep = 20): InvocationHistory {
+    const history = new InvocationHistory(keep, tests);
+    const list = (saved as Partial<PersistedHistory> | undefined)?.version === 1 ? (saved as PersistedHistory).invocations : [];
+    for (const p of Array.isArray(list) ? list.slice(0, keep) : []) {
+      if (!p || typeof p.id !== 'number' || typeof p.label !== 'string' || !Array.isArray(p.args) || !Array.isArray(p.rows)) continue;
+      const state = restoredState(p.label, p.phase, p.rows, p.summary ?? {});
+      history.entries.push({ ...p, background: false, state, rows: [...state.nodes.values()] });
+      history.nextId = Math.max(history.nextId, p.id + 1);
+    }
+    return history;
   }
-}
-
-function bucket(s: NodeStatus): keyof TestGroup['counts'] {
-  if (s === 'pass' || s === 'success') return 'pass';
-  if (s === 'warn') return 'warn';
-  if (s === 'fail') return 'fail';
-  if (s === 'error' || s === 'runtime error') return 'error';
-  return 'other';
-}
-
-function rank(s: NodeStatus): number {
-  const b = bucket(s);
-  return b === 'error' ? 0 : b === 'fail' ? 1 : b === 'warn' ? 2 : s === 'running' ? 3 : 4;
 }

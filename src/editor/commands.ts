@@ -3,17 +3,22 @@
 // resolve to the InvocationEntry they ran (args, live rows, result), which
 // the extension-host tests read; undefined when nothing ran.
 import * as vscode from 'vscode';
-import { buildArgs, describeInvocation, InvocationError, parseCommandLine, type DbtCommand, type InvocationSpec, type Selection } from '../dbt/args';
+import { buildArgs, describeInvocation, InvocationError, parseCommandLine, type DbtCommand, type InvocationSpec } from '../dbt/args';
+import { fitTarget, rerunCommand, selectionOf } from '../dbt/commandTargets';
 import type { RawDbtEvent } from '../dbt/protocol';
-import type { InvocationEntry, NodeRun, TestRow } from '../dbt/treeModel';
+import type { InvocationEntry, NodeRun, TestResult } from '../dbt/treeModel';
 import type { CompiledSql } from './compiled';
 import type { Config } from './config';
+import type { ResultDiagnostics } from './diagnostics';
+import { pickInterpreter } from './interpreterPick';
 import { manifestTags, type ManifestStore } from './manifests';
 import type { NodeTreeElement, NodeTreeProvider } from './nodeTree';
 import { pickFromHistory, previewTarget, runSelectedSql } from './queries';
 import type { ResultsPanel } from './resultsPanel';
 import type { DbtProject, Projects } from './projects';
+import type { PythonResolver } from './python';
 import type { RunnerHost } from './runnerHost';
+import type { SettingsChanges } from './settingsChanges';
 import type { StatusBar } from './statusBar';
 import { resolveTarget, type Target } from './target';
 import type { TestTreeElement, TestTreeProvider } from './testTree';
@@ -31,6 +36,9 @@ export interface CommandContext {
   compiled: CompiledSql;
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
+  diagnostics: ResultDiagnostics;
+  python: PythonResolver;
+  settings: SettingsChanges;
   showOutput: () => void;
   /** Remembered free-form commands ("Run dbt command..."). */
   state: vscode.Memento;
@@ -49,13 +57,14 @@ interface Options {
   withoutTests?: boolean;
 }
 
-/** Runs `command` on what the user is looking at. */
+/** Runs `command` on what the user is looking at, when it fits (Seed on seeds, Snapshot on snapshots; else all of them). */
 const targeted =
   (command: DbtCommand, options: Options = {}): Factory =>
   (ctx) =>
   async (...args) => {
     const target = resolveTarget(ctx, args);
-    return target ? runOn(ctx, command, target, options) : noProject();
+    const project = target && ctx.projects.get(target.projectRoot);
+    return target && project ? runOn(ctx, command, fitTarget(command, target, project), options) : noProject();
   };
 
 /** Runs `command` on the whole active project (or the project of a Target argument). */
@@ -125,12 +134,17 @@ export const COMMANDS: Record<string, Factory> = {
   runSelectedSql: (ctx) => async () => runSelectedSql(ctx),
   queryHistory: (ctx) => async () => pickFromHistory(ctx),
   manageTrust: () => () => manageTrust(),
+  selectInterpreter: (ctx) => async (...args) => selectInterpreter(ctx, args[0]),
+  restartWorkers: (ctx) => async () => {
+    await ctx.settings.apply(new Set(['find-python', 'restart-workers', 'reparse']), 'Restart dbt Workers');
+    void vscode.window.setStatusBarMessage('dbt workers restarted', 3000);
+  },
 
   // ---- tree item actions ----
   'tree.rerunNode': (ctx) => async (el) => {
     const node = asNode(el);
     if (!node) return undefined;
-    return runOn(ctx, rerunCommand(node.entry, node.row), nodeTarget(node.entry.projectRoot, node.row), {});
+    return runOn(ctx, rerunCommand(node.entry.args, node.row.resourceType), nodeTarget(node.entry.projectRoot, node.row), {});
   },
   'tree.openCompiled': (ctx) => async (el) => {
     const node = asNode(el);
@@ -165,6 +179,7 @@ export const COMMANDS: Record<string, Factory> = {
   },
   'tree.clear': (ctx) => () => {
     ctx.host.history.clear();
+    ctx.diagnostics.clear();
     ctx.nodeTree.refresh();
     ctx.testTree.refresh();
   },
@@ -180,12 +195,12 @@ export const COMMANDS: Record<string, Factory> = {
   },
   'tests.showFailingRows': (ctx) => async (el) => {
     const test = asTest(el);
-    // `dbt show` on a test runs its compiled query: the failing rows.
-    return test ? previewTarget(ctx, nodeTarget(test.projectRoot, test.node), `Failing rows: ${test.node.name}`) : undefined;
+    // `dbt show` on a test runs its compiled query: the failing rows (it never changes the test's result).
+    return test ? previewTarget(ctx, nodeTarget(test.projectRoot, test), `Failing rows: ${test.name}`) : undefined;
   },
   'tests.rerun': (ctx) => async (el) => {
     const test = asTest(el);
-    return test ? runOn(ctx, 'test', nodeTarget(test.projectRoot, test.node), {}) : undefined;
+    return test ? runOn(ctx, 'test', nodeTarget(test.projectRoot, test), {}) : undefined;
   },
 };
 
@@ -201,25 +216,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 }
 
 // ---- building and running ----
-
-/** The dbt selection for a target, with graph operators. */
-function selectionOf(target: Target, options: Options = {}): Selection {
-  const graph = { parents: options.parents, children: options.children };
-  const wrap = (s: string) => `${options.parents ? '+' : ''}${s}${options.children ? '+' : ''}`;
-  switch (target.kind) {
-    case 'node':
-      return { kind: 'node', name: target.name, ...graph };
-    case 'paths':
-      if (target.paths.length === 1) return { kind: 'path', path: target.paths[0]!, ...graph };
-      for (const p of target.paths) if (/\s/.test(p)) throw new InvocationError(`Path "${p}" contains a space, which dbt selectors cannot express. Select the model by name instead.`);
-      return { kind: 'text', text: target.paths.map((p) => wrap(`path:${p}`)).join(' ') };
-    case 'selector':
-      if (target.yamlSelector) return { kind: 'selector', name: target.selector };
-      return { kind: 'text', text: target.selector.split(/\s+/).filter(Boolean).map(wrap).join(' ') };
-    case 'project':
-      return { kind: 'project' };
-  }
-}
 
 export function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: Options, limit?: number, onEvent?: (e: RawDbtEvent) => void): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.get(target.projectRoot);
@@ -353,24 +349,20 @@ function projectOf(ctx: CommandContext, arg: unknown): DbtProject | undefined {
   return (root ? ctx.projects.get(root) : undefined) ?? ctx.projects.active();
 }
 
-function nodeTarget(projectRoot: string, node: NodeRun): Target {
+function nodeTarget(projectRoot: string, node: Pick<NodeRun, 'name' | 'uniqueId' | 'resourceType'>): Target {
   return { kind: 'node', projectRoot, name: node.name, uniqueId: node.uniqueId, resourceType: node.resourceType };
 }
 
-/** The command to re-run one node of an invocation with: build stays build; otherwise by resource type. */
-function rerunCommand(entry: InvocationEntry, row: NodeRun): DbtCommand {
-  if (entry.args[0] === 'build') return 'build';
-  switch (row.resourceType) {
-    case 'test':
-    case 'unit_test':
-      return 'test';
-    case 'seed':
-      return 'seed';
-    case 'snapshot':
-      return 'snapshot';
-    default:
-      return entry.args[0] === 'compile' ? 'compile' : 'run';
-  }
+/** "dbt: Select Interpreter"; with an argument `{ python }` (a path, or '' for automatic) it chooses without asking. */
+async function selectInterpreter(ctx: CommandContext, arg: unknown): Promise<string | undefined> {
+  const project = ctx.projects.active();
+  if (!project) return noProject();
+  const given = arg && typeof arg === 'object' && typeof (arg as { python?: unknown }).python === 'string' ? (arg as { python: string }).python : undefined;
+  const chosen = given ?? (await pickInterpreter(ctx.python, ctx.config, project));
+  if (chosen === undefined) return undefined;
+  await ctx.python.select(project.root, chosen || undefined);
+  await ctx.settings.apply(new Set(['find-python', 'restart-workers', 'reparse']), `Interpreter for ${project.name}: ${chosen || 'automatic'}`);
+  return chosen;
 }
 
 function asNode(el: unknown): Extract<NodeTreeElement, { kind: 'node' }> | undefined {
@@ -382,7 +374,7 @@ function asInvocation(el: unknown): InvocationEntry | undefined {
   return inv?.kind === 'invocation' ? inv.entry : undefined;
 }
 
-function asTest(el: unknown): TestRow | undefined {
+function asTest(el: unknown): TestResult | undefined {
   return (el as TestTreeElement | undefined)?.kind === 'test' ? (el as Extract<TestTreeElement, { kind: 'test' }>).test : undefined;
 }
 

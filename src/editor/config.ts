@@ -2,6 +2,7 @@
 // through here, so no other module calls getConfiguration itself.
 import * as vscode from 'vscode';
 import { isJsonObject } from '../dbt/json';
+import { settingsCommandFor } from '../dbt/settingEffects';
 
 const SECTION = 'dbtConductor';
 
@@ -11,9 +12,6 @@ export type BackendSetting = 'auto' | 'worker' | 'cli';
 const CODE_LENS_ACTIONS: readonly CodeLensAction[] = ['run', 'build', 'test', 'compile', 'preview'];
 
 export class Config {
-  /** Settings that change the parse (target, profiles, vars): the cached manifest goes stale. */
-  static readonly parseKeys = ['target', 'profilesDir', 'vars'].map((k) => `${SECTION}.${k}`);
-
   private section(scope?: vscode.Uri): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION, scope);
   }
@@ -86,9 +84,14 @@ export class Config {
     return b === 'worker' || b === 'cli' ? b : 'auto';
   }
 
-  /** Opens the Settings UI at one of our settings. */
+  /** Opens the Settings UI at one of our settings, on a tab where this window can set it. */
   static async open(key: string): Promise<void> {
-    await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${key}`);
+    const command = settingsCommandFor({
+      remote: vscode.env.remoteName !== undefined,
+      web: vscode.env.uiKind === vscode.UIKind.Web,
+      hasWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+    });
+    await vscode.commands.executeCommand(command, `${SECTION}.${key}`);
   }
 }
 

@@ -1,10 +1,12 @@
 // The Invocations view: the last 20 invocations, each with its nodes and a
-// live status icon, duration and rows affected. The data is the pure
-// InvocationHistory; this file only renders it. Refreshes come batched from
-// the runner host, and big invocations refresh less often so a 3,000-node
-// build neither flickers nor floods the renderer.
+// live status icon, duration and rows affected; a cancelled one also lists
+// what it never ran. The data is the pure InvocationHistory; this file only
+// renders it, with outcome and time before each name (dbt/outcomes.ts).
+// Refreshes come batched from the runner host, and big invocations refresh
+// less often so a 3,000-node build neither flickers nor floods the renderer.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { countsText, formatSeconds, outcomeOf, rowText } from '../dbt/outcomes';
 import type { InvocationEntry, InvocationHistory, NodeRun, NodeStatus } from '../dbt/treeModel';
 import type { ManifestStore } from './manifests';
 
@@ -25,6 +27,7 @@ const STATUS_ICONS: Record<NodeStatus, [string, string | undefined]> = {
   unknown: ['question', undefined],
   skipped: ['debug-step-over', 'testing.iconSkipped'],
   cancelled: ['debug-stop', 'testing.iconSkipped'],
+  'not run': ['circle-slash', 'testing.iconSkipped'],
 };
 
 const iconCache = new Map<NodeStatus, vscode.ThemeIcon>();
@@ -41,11 +44,7 @@ export function statusIcon(status: NodeStatus): vscode.ThemeIcon {
 
 const RUNNING_ICON = new vscode.ThemeIcon('sync~spin');
 const CANCELLED_ICON = new vscode.ThemeIcon('debug-stop');
-
-function formatSeconds(s: number | undefined): string {
-  if (s === undefined) return '';
-  return s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
+const NOTHING_ICON = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
 
 export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<NodeTreeElement | undefined>();
@@ -112,23 +111,23 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     const running = entry.status === 'running' || entry.status === 'queued';
     const item = new vscode.TreeItem(entry.label, entry.rows.length > 0 ? (entry === this.history.list()[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
     item.id = `invocation-${entry.id}`;
-    const { done, total } = this.history.progress(entry);
-    const counts = summarize(entry);
-    const elapsed = ((entry.endedAt ?? Date.now()) - entry.startedAt) / 1000;
-    item.description = running ? `${done}/${total || '?'} · ${formatSeconds(elapsed)}` : [counts, formatSeconds(entry.result?.elapsedSeconds ?? elapsed)].filter(Boolean).join(' · ');
-    item.iconPath = running ? RUNNING_ICON : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? CANCELLED_ICON : statusIcon('error');
+    item.description = invocationDescription(entry, this.history.progress(entry));
+    item.iconPath = running
+      ? RUNNING_ICON
+      : entry.status === 'success' ? statusIcon('success') : entry.status === 'cancelled' ? CANCELLED_ICON : entry.status === 'nothing' ? NOTHING_ICON : statusIcon('error');
     item.contextValue = `invocation ${running ? 'running' : 'done'}`;
     return item;
   }
 
   private nodeItem(entry: InvocationEntry, row: NodeRun): vscode.TreeItem {
-    const item = new vscode.TreeItem(row.name, vscode.TreeItemCollapsibleState.None);
+    const text = rowText(row.name, outcomeOf(row.status), row.durationSeconds, { failures: row.failures });
+    const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
     item.id = `invocation-${entry.id}/${row.uniqueId}`;
     item.iconPath = statusIcon(row.status);
-    const parts = [row.status === 'running' || row.status === 'queued' || row.status === 'cancelled' ? row.status : '', formatSeconds(row.durationSeconds)];
-    if (row.rowsAffected !== undefined) parts.push(`${row.rowsAffected} row${row.rowsAffected === 1 ? '' : 's'}`);
-    if (row.failures) parts.push(`${row.failures} failing`);
-    item.description = parts.filter(Boolean).join(' · ');
+    const extra: string[] = [];
+    if (row.rowsAffected !== undefined) extra.push(`${row.rowsAffected} row${row.rowsAffected === 1 ? '' : 's'}`);
+    item.description = extra.join(' · ');
+    item.accessibilityInformation = { label: [text.accessible, ...extra].join(', ') };
     item.command = { command: 'dbtConductor.tree.openFile', title: 'Open File', arguments: [this.nodeElement(entry, row)] };
     const compilable = ['model', 'test', 'snapshot', 'analysis'].includes(row.resourceType);
     item.contextValue = `node ${row.resourceType}${compilable ? ' compilable' : ''}`;
@@ -143,7 +142,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
       item.tooltip = new vscode.MarkdownString(`**${escapeMd(entry.label)}** (${entry.status})  \n${escapeMd(entry.projectName)} · started ${when}${entry.error ? `\n\n${escapeMd(entry.error)}` : ''}`);
     } else {
       const { row } = element;
-      const tip = new vscode.MarkdownString(`**${escapeMd(row.name)}** · ${escapeMd(row.resourceType)} · ${row.status}`);
+      const tip = new vscode.MarkdownString(`**${escapeMd(row.name)}** · ${escapeMd(row.resourceType)} · ${outcomeOf(row.status)}${row.durationSeconds !== undefined ? ` · ${formatSeconds(row.durationSeconds)}` : ''}`);
       if (row.message) tip.appendMarkdown('\n\n').appendCodeblock(row.message, 'text');
       item.tooltip = tip;
     }
@@ -162,14 +161,15 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   }
 }
 
-/** "24 ok, 1 warn, 1 error" from the reducer's counts per status. */
-function summarize(entry: InvocationEntry): string {
-  const n = entry.state.counts;
-  const ok = n.success + n.pass + n['no-op'] + n.reused;
-  const warn = n.warn + n['partial success'];
-  const error = n.error + n.fail + n['runtime error'];
-  const notRun = n.skipped + n.cancelled;
-  return [ok && `${ok} ok`, warn && `${warn} warn`, error && `${error} error`, notRun && `${notRun} not run`].filter(Boolean).join(', ');
+/**
+ * "25 pass, 1 warn, 1 fail · 12.3 s"; "cancelled · 16 pass, 13 not run · 3.20 s";
+ * "nothing to do · 1.20 s"; while running "4/28 · 2.10 s".
+ */
+function invocationDescription(entry: InvocationEntry, progress: { done: number; total: number }): string {
+  const elapsed = entry.elapsedSeconds ?? ((entry.endedAt ?? Date.now()) - entry.startedAt) / 1000;
+  if (entry.status === 'running' || entry.status === 'queued') return `${progress.done}/${progress.total || '?'} · ${formatSeconds(elapsed)}`;
+  const lead = entry.status === 'cancelled' ? 'cancelled' : entry.status === 'nothing' ? 'nothing to do' : '';
+  return [lead, countsText(entry.state.counts), formatSeconds(elapsed)].filter(Boolean).join(' · ');
 }
 
 export function escapeMd(s: string): string {

@@ -1,18 +1,17 @@
-// Which Python runs dbt: the `dbtConductor.pythonPath` setting; else the
-// Python extension's active interpreter (through its API); else python3 /
-// python on PATH. The first candidate with dbt-core wins; when none has it,
-// the error says exactly what was tried. Only ever called in a trusted
-// workspace, on the first command (never on activation). The checks run in
-// the runner's bundle, loaded here on first use.
+// Which Python runs dbt for a project, found in the order of
+// dbt/pythonDiscovery.ts (setting, Select Interpreter choice, Python
+// extension, project and workspace venvs, VIRTUAL_ENV, the Python behind
+// `dbt` on PATH, python3), each probed with the runner's checkPython. When
+// none works, the error lists what was tried. Only ever called in a trusted
+// workspace, on the first command or parse (never on activation). The probe
+// runs in the runner's bundle, loaded here on first use.
 import * as vscode from 'vscode';
-import type { PythonEnvironment, RunnerError } from '../runner/api';
+import { discoverPython, probeAll, pythonCandidates, type Candidates, type Discovered, type ProbedPython, type PythonCandidate } from '../dbt/pythonDiscovery';
+import type { RunnerError } from '../runner/api';
 import type { Config } from './config';
 import { isRunnerError, loadRunner } from './lazyParts';
 
-export interface ResolvedPython extends PythonEnvironment {
-  /** Where the interpreter came from, for the output channel. */
-  source: 'setting' | 'python extension' | 'PATH';
-}
+export type ResolvedPython = Discovered;
 
 /** The part of ms-python.python's exported API we use. */
 interface PythonExtensionApi {
@@ -24,87 +23,102 @@ interface PythonExtensionApi {
 }
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
+/** Interpreters chosen with Select Interpreter, by project root (workspace state). */
+const SELECTED_KEY = 'dbtConductor.selectedPython';
 
 export class PythonResolver implements vscode.Disposable {
   private readonly cache = new Map<string, Promise<ResolvedPython>>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private listening = false;
-  /** Fires when the interpreter may have changed (setting or Python extension); runners must restart. */
+  /** Fires when the interpreter may have changed (setting, choice, Python extension): runners must restart. */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly config: Config) {
-    this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('dbtConductor.pythonPath')) this.reset();
-      }),
-    );
-  }
+  constructor(
+    private readonly config: Config,
+    private readonly state: vscode.Memento,
+  ) {}
 
-  /** The interpreter for a project (cached per project root and setting until something changes). */
-  resolve(projectRoot: string, scope: vscode.Uri): Promise<ResolvedPython> {
-    const key = `${projectRoot}\0${this.config.pythonPath(scope)}`;
-    let p = this.cache.get(key);
+  /** The interpreter for a project (cached per project until something changes). */
+  resolve(projectRoot: string): Promise<ResolvedPython> {
+    let p = this.cache.get(projectRoot);
     if (!p) {
-      p = this.find(scope);
-      this.cache.set(key, p);
+      p = this.find(projectRoot);
+      this.cache.set(projectRoot, p);
       // A failure is not cached: the user may install dbt and retry.
-      p.catch(() => this.cache.delete(key));
+      p.catch(() => this.cache.delete(projectRoot));
     }
     return p;
   }
 
+  /** Forgets what was found; the next command looks again. */
   reset(): void {
     this.cache.clear();
     this.changed.fire();
   }
 
-  private async find(scope: vscode.Uri): Promise<ResolvedPython> {
-    const { checkPython, findPythonOnPath, RunnerError } = loadRunner();
-    const setting = this.config.pythonPath(scope);
-    if (setting) {
-      // An explicit setting is never second-guessed: its failure is the answer.
-      try {
-        return { ...(await checkPython(setting)), source: 'setting' };
-      } catch (e) {
-        throw withTried(e, [`the setting dbtConductor.pythonPath (${setting}): ${errorText(e)}`]);
-      }
-    }
-    const tried = ['the setting dbtConductor.pythonPath: not set'];
-    let lastError: unknown;
-    const candidates: [string | undefined, ResolvedPython['source'], string][] = [
-      [await this.fromPythonExtension(scope, tried), 'python extension', "the Python extension's interpreter"],
-      [findPythonOnPath(), 'PATH', 'PATH'],
-    ];
-    for (const [python, source, where] of candidates) {
-      if (!python) continue;
-      try {
-        return { ...(await checkPython(python)), source };
-      } catch (e) {
-        lastError = e;
-        tried.push(`${where} (${python}): ${errorText(e)}`);
-      }
-    }
-    if (!candidates[1][0]) tried.push('python3 and python on PATH: not found');
-    // An interpreter was found but lacked (a supported) dbt: keep that error's code.
-    const code = isRunnerError(lastError) ? lastError.code : 'python-not-found';
-    const message = lastError ? 'No Python interpreter with a usable dbt-core was found.' : 'No Python interpreter was found.';
-    throw withTried(new RunnerError(message, code), tried);
+  /** Every candidate for a project with its dbt-core and adapters (one probe each), for Select Interpreter. */
+  async candidates(projectRoot: string): Promise<{ candidate: PythonCandidate; probed?: ProbedPython; error?: string }[]> {
+    const { checkPython } = loadRunner();
+    return probeAll(await this.candidateList(projectRoot, true), (python) => checkPython(python));
   }
 
-  private async fromPythonExtension(scope: vscode.Uri, tried: string[]): Promise<string | undefined> {
+  /** The interpreter chosen with Select Interpreter for a project; undefined = automatic. */
+  selected(projectRoot: string): string | undefined {
+    return this.state.get<Record<string, string>>(SELECTED_KEY, {})[projectRoot];
+  }
+
+  async select(projectRoot: string, python: string | undefined): Promise<void> {
+    const all = { ...this.state.get<Record<string, string>>(SELECTED_KEY, {}) };
+    if (python) all[projectRoot] = python;
+    else delete all[projectRoot];
+    await this.state.update(SELECTED_KEY, all);
+    this.reset();
+  }
+
+  private async find(projectRoot: string): Promise<ResolvedPython> {
+    const { checkPython, RunnerError } = loadRunner();
+    const outcome = await discoverPython(await this.candidateList(projectRoot, false), (python) => checkPython(python));
+    if (outcome.found) return outcome.found;
+    const last = outcome.lastError;
+    // An interpreter was found but lacked (a supported) dbt: keep that error's code.
+    const code = isRunnerError(last) ? last.code : 'python-not-found';
+    const setting = this.config.pythonPath(vscode.Uri.file(projectRoot));
+    const message = setting
+      ? (last instanceof Error ? last.message : `The interpreter ${setting} of dbtConductor.pythonPath cannot run dbt.`)
+      : last
+        ? 'No Python interpreter with a usable dbt-core was found.'
+        : 'No Python interpreter was found.';
+    throw withTried(new RunnerError(message, code, isRunnerError(last) ? last.detail : undefined), outcome.tried);
+  }
+
+  private async candidateList(projectRoot: string, includeSetting: boolean): Promise<Candidates> {
+    const scope = vscode.Uri.file(projectRoot);
+    const setting = this.config.pythonPath(scope);
+    const folder = vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath;
+    const input = {
+      setting: includeSetting ? '' : setting,
+      selected: this.selected(projectRoot),
+      pythonExtension: await this.fromPythonExtension(scope),
+      projectRoot,
+      workspaceFolder: folder,
+      virtualEnv: process.env.VIRTUAL_ENV,
+      pathValue: process.env.PATH ?? '',
+      platform: process.platform,
+    };
+    const found = pythonCandidates(input, loadRunner().discoveryFs);
+    // Select Interpreter lists the setting's interpreter too, first.
+    if (includeSetting && setting) found.candidates.unshift({ python: setting, source: 'setting', where: 'the setting dbtConductor.pythonPath' });
+    return found;
+  }
+
+  private async fromPythonExtension(scope: vscode.Uri): Promise<{ python: string } | { missing: string }> {
     const ext = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
-    if (!ext) {
-      tried.push('the Python extension: not installed');
-      return undefined;
-    }
+    if (!ext) return { missing: 'not installed' };
     try {
       const api = ext.isActive ? ext.exports : await ext.activate();
       const envs = api?.environments;
-      if (!envs) {
-        tried.push('the Python extension: its API has no environments (too old?)');
-        return undefined;
-      }
+      if (!envs) return { missing: 'its API has no environments (too old?)' };
       if (!this.listening) {
         this.listening = true;
         this.disposables.push(envs.onDidChangeActiveEnvironmentPath(() => this.reset()));
@@ -112,11 +126,9 @@ export class PythonResolver implements vscode.Disposable {
       const active = envs.getActiveEnvironmentPath(scope);
       const resolved = await envs.resolveEnvironment(active);
       const python = resolved?.executable.uri?.fsPath ?? active.path;
-      if (!python) tried.push('the Python extension: no active interpreter');
-      return python || undefined;
+      return python ? { python } : { missing: 'no active interpreter' };
     } catch (e) {
-      tried.push(`the Python extension: ${errorText(e)}`);
-      return undefined;
+      return { missing: e instanceof Error ? e.message : String(e) };
     }
   }
 
@@ -125,14 +137,9 @@ export class PythonResolver implements vscode.Disposable {
   }
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Keeps the RunnerError's code and adds what was tried to its detail. */
-function withTried(e: unknown, tried: string[]): RunnerError {
+function withTried(e: RunnerError, tried: string[]): RunnerError {
   const { RunnerError } = loadRunner();
-  const list = `Tried:\n${tried.map((t) => `- ${t}`).join('\n')}`;
-  if (isRunnerError(e)) return new RunnerError(e.message, e.code, e.detail ? `${e.detail}\n${list}` : list);
-  return new RunnerError(errorText(e), 'python-not-found', list);
+  const list = `Tried, in order:\n${tried.map((t) => `- ${t}`).join('\n')}`;
+  return new RunnerError(e.message, e.code, e.detail ? `${e.detail}\n${list}` : list);
 }

@@ -1,12 +1,15 @@
 // Runs dbt for the editor: one ProjectRunner per project (created on the
 // first command, never on activation), and for each invocation the output
 // header and lines, the live views, a progress notification with Cancel,
-// the status bar spinner, and the result's diagnostics. Runner failures
-// (no Python, no dbt, a crashed worker) become one actionable notification.
+// the status bar spinner, and the result's diagnostics. A cancelled
+// invocation lists the nodes it never ran. Runner failures (no Python, no
+// dbt, a crashed worker) become one actionable notification. Workers are
+// restarted when the settings they were started with change, or on request.
 import * as vscode from 'vscode';
+import { listArgsFor, listedNodes } from '../dbt/commandTargets';
 import { readProfileTargets } from '../dbt/profileTargets';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
-import { InvocationHistory, type InvocationEntry } from '../dbt/treeModel';
+import type { InvocationHistory, InvocationEntry } from '../dbt/treeModel';
 import type { ProjectRunner, RunnerError } from '../runner/api';
 import { Config } from './config';
 import type { ResultDiagnostics } from './diagnostics';
@@ -36,17 +39,18 @@ interface ProjectRunnerEntry {
   settings: string;
   /** The interpreter may have changed (Python extension): replace it once idle. */
   outdated: boolean;
+  /** Settles when every invocation given to this runner so far has ended. */
+  idle: Promise<unknown>;
 }
 
 /** How often the views and the progress notification are refreshed while events stream in. */
 const REFRESH_MS = 150;
-const PARSE_DEBOUNCE_MS = 800;
 
 export class RunnerHost implements vscode.Disposable {
-  readonly history = new InvocationHistory(20);
   private readonly runners = new Map<string, Promise<ProjectRunnerEntry>>();
+  /** Projects dbt was asked to run for in this session (even when it could not start). */
+  private readonly used = new Set<string>();
   private readonly controllers = new Map<number, AbortController>();
-  private readonly parseTimers = new Map<string, NodeJS.Timeout>();
   private readonly shownErrors = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly finished = new vscode.EventEmitter<InvocationEntry>();
@@ -61,6 +65,7 @@ export class RunnerHost implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor(
+    readonly history: InvocationHistory,
     private readonly deps: {
       config: Config;
       python: PythonResolver;
@@ -73,6 +78,8 @@ export class RunnerHost implements vscode.Disposable {
       onManifest: (projectRoot: string, manifestPath: string) => void;
       /** The last parse failed (message) or worked again (null). */
       onParseOutcome: (projectRoot: string, error: string | null) => void;
+      /** Opens Select Interpreter (offered when no Python with dbt was found). */
+      selectInterpreter: () => void;
     },
   ) {
     this.disposables.push(
@@ -89,6 +96,7 @@ export class RunnerHost implements vscode.Disposable {
   async run(project: DbtProject, args: string[], options: RunOptions): Promise<InvocationEntry | undefined> {
     if (!options.background && !ensureTrusted()) return undefined;
     if (!isTrusted()) return undefined;
+    this.used.add(project.root);
     let entry: ProjectRunnerEntry;
     try {
       entry = await this.runnerFor(project);
@@ -115,7 +123,11 @@ export class RunnerHost implements vscode.Disposable {
     });
     let manifestDuring = false;
     const manifestListener = entry.runner.onManifest(() => (manifestDuring = true));
-    const invoke = (onEvent: (e: RawDbtEvent) => void) => entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
+    const invoke = (onEvent: (e: RawDbtEvent) => void) => {
+      const job = entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
+      entry.idle = Promise.allSettled([entry.idle, job]);
+      return job;
+    };
     const onEvent = (e: RawDbtEvent) => {
       this.deps.output.event(e);
       this.history.event(record, e);
@@ -125,17 +137,20 @@ export class RunnerHost implements vscode.Disposable {
     try {
       const result = options.background ? await invoke(onEvent) : await this.withProgress(record, controller, () => invoke(onEvent));
       this.history.finish(record, result);
-      this.deps.output.summary(options.label, result);
-      this.deps.diagnostics.update(project.root, result);
+      if (result.cancelled && !options.background) await this.listNotRun(project, entry, record);
+      this.deps.output.summary(options.label, result, record);
+      this.deps.diagnostics.update(project.root, result, record.state);
       if (manifestDuring) this.deps.onParseOutcome(project.root, null);
       else if (result.parsed && result.exitCode === 2 && !result.cancelled && result.exception) this.deps.onParseOutcome(project.root, result.exception.message);
       if (!options.background && result.exitCode === 2 && !result.cancelled) this.offerOutput(`${options.label} failed: ${firstLine(result.exception?.message ?? 'dbt stopped with an error')}`);
+      if (!options.background && record.status === 'nothing') this.warnNothingToDo(record);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (controller.signal.aborted) {
         // The user cancelled and the runner had to stop dbt the hard way: still a cancel, not an error.
         this.history.fail(record, message, true);
         this.deps.output.warn(message);
+        if (!options.background) await this.listNotRun(project, undefined, record);
       } else {
         this.history.fail(record, message);
         this.reportError(e);
@@ -150,22 +165,52 @@ export class RunnerHost implements vscode.Disposable {
     return record;
   }
 
-  /** Parses a project soon (debounced), for the language server and the code lens. Never in an untrusted workspace. */
-  parseSoon(project: DbtProject, parseArgs: () => string[]): void {
-    if (!isTrusted()) return;
-    clearTimeout(this.parseTimers.get(project.root));
-    this.parseTimers.set(
-      project.root,
-      setTimeout(() => {
-        this.parseTimers.delete(project.root);
-        void this.run(project, parseArgs(), { label: 'dbt parse', background: true });
-      }, PARSE_DEBOUNCE_MS),
-    );
+  /**
+   * A cancelled invocation: asks dbt (`dbt ls` with the same selection, on
+   * the same runner) which nodes it had selected, and lists those that never
+   * started as "not run". Ephemeral models are left out: dbt never runs them.
+   */
+  private async listNotRun(project: DbtProject, entry: ProjectRunnerEntry | undefined, record: InvocationEntry): Promise<void> {
+    const args = listArgsFor(record.args);
+    if (!args) return;
+    try {
+      const runner = entry?.runner ?? (await this.runnerFor(project)).runner;
+      const listed = await runner.invoke({ args, label: `${record.label} (nodes it selected)` });
+      if (listed.output.kind !== 'list') return;
+      const index = this.deps.manifests.get(project.root)?.index;
+      this.history.addNotRun(record, listedNodes(listed.output.items).filter((n) => index?.get(n.uniqueId)?.materialized !== 'ephemeral'));
+    } catch (e) {
+      this.deps.output.warn(`Could not list the nodes ${record.label} did not run: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
-  /** True when a runner exists for the project (it was used in this session). */
-  hasRunner(projectRoot: string): boolean {
-    return this.runners.has(projectRoot);
+  private warnNothingToDo(record: InvocationEntry): void {
+    const unmatched = record.state.summary.unmatched ?? [];
+    const why = unmatched.length > 0 ? `: ${unmatched.map((u) => `"${u}"`).join(', ')} matched no enabled node` : ': the selection matched nothing this command runs';
+    void vscode.window.showWarningMessage(`${record.label}: nothing to do${why}.`);
+  }
+
+  /** True when dbt was asked to run for the project in this session (even if it could not start). */
+  wasUsed(projectRoot: string): boolean {
+    return this.used.has(projectRoot) || this.runners.has(projectRoot);
+  }
+
+  /**
+   * Restarts the dbt workers: idle ones stop now (the next command starts a
+   * new one with the current settings and interpreter), busy ones once
+   * their work is done. Returns how many were running.
+   */
+  async restartWorkers(): Promise<number> {
+    const entries = await Promise.all([...this.runners.entries()].map(async ([root, p]) => [root, await p.catch(() => undefined)] as const));
+    for (const [root, e] of entries) {
+      if (!e) continue;
+      if (e.runner.busy || e.runner.queueLength > 0) e.outdated = true;
+      else {
+        this.runners.delete(root);
+        await e.runner.dispose();
+      }
+    }
+    return entries.filter(([, e]) => e).length;
   }
 
   /** Project files changed: the cached manifest is stale. */
@@ -200,24 +245,35 @@ export class RunnerHost implements vscode.Disposable {
     if (existing) {
       const entry = await existing.catch(() => undefined);
       const stale = entry && (entry.outdated || entry.settings !== this.runnerSettings(project));
-      if (entry && !(stale && !entry.runner.busy && entry.runner.queueLength === 0)) return entry;
-      if (entry) void entry.runner.dispose();
+      if (entry && !stale) return entry;
       this.runners.delete(project.root);
+      if (entry) {
+        // New work never goes to a runner made for old settings: the new one starts once the old one
+        // has finished what it was given (it may be writing to the database), then the old one stops.
+        const replaced = entry.idle.then(async () => {
+          await entry.runner.dispose();
+          return this.createRunner(project);
+        });
+        return this.keep(project.root, replaced);
+      }
     }
-    const created = this.createRunner(project);
-    this.runners.set(project.root, created);
+    return this.keep(project.root, this.createRunner(project));
+  }
+
+  private keep(root: string, created: Promise<ProjectRunnerEntry>): Promise<ProjectRunnerEntry> {
+    this.runners.set(root, created);
     // A failed start is not kept: the user may fix the setting and retry.
-    created.catch(() => this.runners.delete(project.root));
+    created.catch(() => this.runners.get(root) === created && this.runners.delete(root));
     return created;
   }
 
   private async createRunner(project: DbtProject): Promise<ProjectRunnerEntry> {
     const { config, output, manifests } = this.deps;
     const { createProjectRunner } = loadRunner();
-    const python = await this.deps.python.resolve(project.root, vscode.Uri.file(project.root));
+    const python = await this.deps.python.resolve(project.root);
     const profile = readProfileTargets(project.profile ?? project.name, project.root, config.profilesDir(vscode.Uri.file(project.root)));
     if (profile) output.addSecrets(profile.secrets);
-    output.info(`${project.name}: using ${python.python} (${python.source}), Python ${python.pythonVersion}, dbt-core ${python.dbtVersion}, adapters: ${python.adapters.join(', ') || 'none'}`);
+    output.info(`${project.name}: using ${python.python} (${python.where}), Python ${python.pythonVersion}, dbt-core ${python.dbtVersion}, adapters: ${python.adapters.join(', ') || 'none'}`);
     const runner = createProjectRunner({
       projectRoot: project.root,
       python: python.python,
@@ -235,13 +291,13 @@ export class RunnerHost implements vscode.Disposable {
       },
     });
     runner.onManifest((path) => this.deps.onManifest(project.root, path));
-    return { runner, python, settings: this.runnerSettings(project), outdated: false };
+    return { runner, python, settings: this.runnerSettings(project), outdated: false, idle: Promise.resolve() };
   }
 
   /** The settings a runner is made from, compared on each use (a change event may come late). */
   private runnerSettings(project: DbtProject): string {
-    const { config } = this.deps;
-    return JSON.stringify([config.pythonPath(vscode.Uri.file(project.root)), config.backend(), config.idleTimeoutMs()]);
+    const { config, python } = this.deps;
+    return JSON.stringify([config.pythonPath(vscode.Uri.file(project.root)), python.selected(project.root), config.backend(), config.idleTimeoutMs()]);
   }
 
   private markOutdated(): void {
@@ -291,12 +347,13 @@ export class RunnerHost implements vscode.Disposable {
     const key = `${err.code}:${err.message}`;
     if (this.shownErrors.has(key)) return;
     this.shownErrors.add(key);
-    const settingsFix = err.code === 'python-not-found' || err.code === 'dbt-not-installed' || err.code === 'dbt-version-unsupported';
-    const buttons = settingsFix ? ['Open Settings', 'Show Output'] : ['Show Output'];
+    const pythonFix = err.code === 'python-not-found' || err.code === 'dbt-not-installed' || err.code === 'dbt-version-unsupported';
+    const buttons = pythonFix ? ['Select Interpreter', 'Open Settings', 'Show Output'] : ['Show Output'];
     this.remember(err.message);
     void vscode.window.showErrorMessage(err.message, ...buttons).then(async (choice) => {
       this.shownErrors.delete(key);
-      if (choice === 'Open Settings') await Config.open('pythonPath');
+      if (choice === 'Select Interpreter') this.deps.selectInterpreter();
+      else if (choice === 'Open Settings') await Config.open('pythonPath');
       else if (choice === 'Show Output') this.deps.output.show();
     });
   }
@@ -318,7 +375,6 @@ export class RunnerHost implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     clearTimeout(this.refreshTimer);
-    for (const t of this.parseTimers.values()) clearTimeout(t);
     this.cancelAll();
     for (const d of this.disposables) d.dispose();
     const entries = await Promise.all([...this.runners.values()].map((p) => p.catch(() => undefined)));

@@ -4,49 +4,14 @@
 // paths (explorer files and folders), or the whole project.
 import { relative, sep } from 'node:path';
 import * as vscode from 'vscode';
+import { isTarget, type Target } from '../dbt/commandTargets';
 import { referenceAt } from '../dbt/jinjaRefs';
 import type { ManifestIndex } from '../dbt/manifest';
 import { entryLines } from '../dbt/schemaYaml';
 import type { ManifestStore } from './manifests';
 import type { DbtProject, Projects } from './projects';
 
-export interface NodeTarget {
-  kind: 'node';
-  projectRoot: string;
-  /** The node's name as dbt selects it (`--select name`). */
-  name: string;
-  uniqueId?: string;
-  resourceType?: string;
-}
-
-export interface SelectorTarget {
-  kind: 'selector';
-  projectRoot: string;
-  /** Passed as one literal `--select` value, e.g. "tag:nightly" or "orders+ customers". */
-  selector: string;
-  /** True for a YAML selector name (`--selector name`). */
-  yamlSelector?: boolean;
-}
-
-export interface PathsTarget {
-  kind: 'paths';
-  projectRoot: string;
-  /** Project-relative, '/'-separated file or folder paths. */
-  paths: string[];
-}
-
-export interface ProjectTarget {
-  kind: 'project';
-  projectRoot: string;
-}
-
-export type Target = NodeTarget | SelectorTarget | PathsTarget | ProjectTarget;
-
-function isTarget(v: unknown): v is Target {
-  if (!v || typeof v !== 'object') return false;
-  const t = v as Partial<Target>;
-  return typeof t.projectRoot === 'string' && (t.kind === 'node' || t.kind === 'selector' || t.kind === 'paths' || t.kind === 'project');
-}
+export type { NodeTarget, PathsTarget, ProjectTarget, SelectorTarget, Target } from '../dbt/commandTargets';
 
 export interface TargetContext {
   projects: Projects;

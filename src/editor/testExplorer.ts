@@ -2,25 +2,26 @@
 // (or source) > test, each at its definition (the YAML line of a generic or
 // unit test, the file of a singular test), which also gives the gutter
 // icons. Items follow the manifest. Runs go through the same runner as
-// every command, and outcomes are read from the same reducer state the
-// Test Results tree and Problems use (src/dbt/testItems.ts maps it), live
-// while dbt runs; invocations started elsewhere (a code lens Build, the
-// palette) are reported too, so the Testing view never disagrees.
+// every command, and outcomes are read from the one test-result record the
+// Test Results tree and Problems read (dbt/testState.ts, mapped by
+// dbt/testItems.ts), live while dbt runs; invocations started elsewhere (a
+// code lens Build, the palette) are reported too, and a `show` (Show Failing
+// Rows) or `compile` reports nothing, so the three views never disagree. A
+// result older than an edit of its files is marked outdated, as Test Results
+// marks it stale.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { buildArgs, type DbtCommand } from '../dbt/args';
 import { SchemaFileCache, testDefinition } from '../dbt/diagnosticsModel';
 import type { ManifestIndex } from '../dbt/manifest';
-import { runsTests, subjectSelector, testOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
-import type { InvocationEntry, NodeRun } from '../dbt/treeModel';
+import { resultsOf, subjectSelector, testingOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
+import type { InvocationEntry, TestResult } from '../dbt/treeModel';
 import { commonOptions, type CommandContext } from './commands';
 import type { ManifestStore } from './manifests';
 import { readProjectFile, type DbtProject, type Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 
 type ItemData = { kind: 'project'; root: string } | { kind: 'subject'; root: string; subject: TestSubject } | { kind: 'test'; root: string; uniqueId: string; name: string; resourceType: string };
-
-const TEST_TYPES = new Set(['test', 'unit_test']);
 
 export class TestExplorer implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('dbtConductor', 'dbt');
@@ -34,6 +35,8 @@ export class TestExplorer implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The last outcome reported per test item id, with its messages' text (the Testing API does not let other extensions read results; the host tests do here). */
   readonly outcomes = new Map<string, { state: string; messages: string[] }>();
+  /** Test item ids whose reported result is outdated (a file changed since), as marked with invalidateTestResults. */
+  readonly outdated = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -41,6 +44,8 @@ export class TestExplorer implements vscode.Disposable {
       manifests: ManifestStore;
       projects: Projects;
       ctx: () => Pick<CommandContext, 'config' | 'statusBar'>;
+      /** A checker for results older than the last edit of their files (the one Test Results and Problems use). */
+      staleCheck: () => (r: TestResult) => boolean;
     },
   ) {
     const c = this.controller;
@@ -52,6 +57,7 @@ export class TestExplorer implements vscode.Disposable {
       deps.manifests.onDidChange(() => this.sync()),
       deps.projects.onDidChange(() => this.sync()),
       deps.host.onDidFinish((entry) => this.reportOutside(entry)),
+      deps.projects.onDidChangeFiles(() => this.markOutdated()),
     );
     this.sync();
   }
@@ -158,23 +164,29 @@ export class TestExplorer implements vscode.Disposable {
     }
   }
 
-  /** An invocation the Testing view did not start (a Build from the code lens): its test outcomes, as a run of their own; not a Show Failing Rows. */
+  /** An invocation the Testing view did not start (a Build from the code lens): the test results it produced, as a run of their own. */
   private reportOutside(entry: InvocationEntry): void {
-    if (this.ownRuns.delete(entry.id) || entry.background || !runsTests(entry.args)) return;
-    if (!entry.rows.some((n) => TEST_TYPES.has(n.resourceType) && this.tests.has(`${entry.projectRoot}#${n.uniqueId}`))) return;
+    if (this.ownRuns.delete(entry.id) || entry.background) return;
+    if (!this.produced(entry).some((r) => this.tests.has(`${entry.projectRoot}#${r.uniqueId}`))) return;
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), entry.label, false);
     this.report(run, entry, { states: new Map(), withoutSql: new Map() });
     run.end();
   }
 
-  /** Reports the tests of `entry` whose state changed since the last report. */
+  /** The test results `entry` produced (or runs now), from the one test-result record. */
+  private produced(entry: InvocationEntry): TestResult[] {
+    return resultsOf(this.deps.host.history.tests.all(entry.projectRoot), entry.id, entry.startedAt);
+  }
+
+  /** Reports the test results of `entry` whose state changed since the last report. */
   private report(run: vscode.TestRun, entry: InvocationEntry, reported: Reported): void {
-    for (const node of entry.rows) {
-      if (!TEST_TYPES.has(node.resourceType)) continue;
-      const item = this.tests.get(`${entry.projectRoot}#${node.uniqueId}`);
-      if (!item || reported.states.get(item.id) === node.status) continue;
-      reported.states.set(item.id, node.status);
-      this.apply(run, item, entry, node, reported);
+    for (const r of this.produced(entry)) {
+      const item = this.tests.get(`${entry.projectRoot}#${r.uniqueId}`);
+      const o = testingOutcome(r);
+      if (!item || !o || reported.states.get(item.id) === o.state) continue;
+      reported.states.set(item.id, o.state);
+      this.outdated.delete(item.id);
+      this.apply(run, item, entry, r, reported);
     }
   }
 
@@ -184,50 +196,48 @@ export class TestExplorer implements vscode.Disposable {
    * failure is shown at once and its SQL is not lost.
    */
   private addCompiledSql(run: vscode.TestRun, ended: InvocationEntry, reported: Reported): void {
-    for (const [item, node] of reported.withoutSql) {
-      const compiled = compiledSqlOf(ended, node.uniqueId);
-      if (!compiled) continue;
-      const md = new vscode.MarkdownString().appendMarkdown(`**Compiled SQL** of ${node.name}\n`).appendCodeblock(compiled, 'sql');
+    for (const [item, r] of reported.withoutSql) {
+      const compiled = compiledSqlOf(ended, r.uniqueId);
+      const o = testingOutcome(r);
+      if (!compiled || !o) continue;
+      const md = new vscode.MarkdownString().appendMarkdown(`**Compiled SQL** of ${r.name}\n`).appendCodeblock(compiled, 'sql');
       this.outcomes.get(item.id)?.messages.push(md.value);
-      const o = testOutcome(node);
       if (o.state === 'failed') run.failed(item, new vscode.TestMessage(md), o.durationMs);
       else run.errored(item, new vscode.TestMessage(md), o.durationMs);
     }
   }
 
-  private apply(run: vscode.TestRun, item: vscode.TestItem, entry: InvocationEntry, node: NodeRun, reported: Reported): void {
-    const o = testOutcome(node);
+  private apply(run: vscode.TestRun, item: vscode.TestItem, entry: InvocationEntry, r: TestResult, reported: Reported): void {
+    const o = testingOutcome(r)!;
     this.outcomes.set(item.id, { state: o.state, messages: [] });
     switch (o.state) {
-      case 'queued':
-        return run.enqueued(item);
       case 'running':
         return run.started(item);
       case 'passed':
-        if (o.warned && o.message) run.appendOutput(`WARN ${node.name}: ${o.message.replace(/\r?\n/g, '\r\n')}\r\n`, item.uri && item.range ? new vscode.Location(item.uri, item.range) : undefined, item);
+        if (o.warned && o.message) run.appendOutput(`WARN ${r.name}: ${o.message.replace(/\r?\n/g, '\r\n')}\r\n`, item.uri && item.range ? new vscode.Location(item.uri, item.range) : undefined, item);
         return run.passed(item, o.durationMs);
       case 'skipped':
         return run.skipped(item);
       case 'failed':
       case 'errored': {
-        const message = this.message(item, entry, node, o.message ?? '');
+        const message = this.message(item, entry, r, o.message ?? '');
         this.outcomes.set(item.id, { state: o.state, messages: [(message.message as vscode.MarkdownString).value] });
-        if (!entry.result) reported.withoutSql.set(item, node);
+        if (!entry.result) reported.withoutSql.set(item, r);
         return o.state === 'failed' ? run.failed(item, message, o.durationMs) : run.errored(item, message, o.durationMs);
       }
     }
   }
 
   /** dbt's message, the failing-row count, a link that shows the failing rows, and the compiled SQL. */
-  private message(item: vscode.TestItem, entry: InvocationEntry, node: NodeRun, text: string): vscode.TestMessage {
+  private message(item: vscode.TestItem, entry: InvocationEntry, r: TestResult, text: string): vscode.TestMessage {
     const md = new vscode.MarkdownString();
     md.appendCodeblock(text, 'text');
-    if (node.failures && node.resourceType === 'test') {
-      const target = { kind: 'node', projectRoot: entry.projectRoot, name: node.name, uniqueId: node.uniqueId, resourceType: node.resourceType };
+    if (r.failures && r.resourceType === 'test') {
+      const target = { kind: 'node', projectRoot: entry.projectRoot, name: r.name, uniqueId: r.uniqueId, resourceType: r.resourceType };
       md.appendMarkdown(`\n[Show failing rows](command:dbtConductor.show?${encodeURIComponent(JSON.stringify([target]))})\n`);
       md.isTrusted = { enabledCommands: ['dbtConductor.show'] };
     }
-    const compiled = compiledSqlOf(entry, node.uniqueId);
+    const compiled = compiledSqlOf(entry, r.uniqueId);
     if (compiled) {
       md.appendMarkdown('\n**Compiled SQL**\n');
       md.appendCodeblock(compiled, 'sql');
@@ -235,6 +245,18 @@ export class TestExplorer implements vscode.Disposable {
     const message = new vscode.TestMessage(md);
     if (item.uri && item.range) message.location = new vscode.Location(item.uri, item.range);
     return message;
+  }
+
+  /** Files changed: the reported results now older than an edit of their files are marked outdated (Test Results calls them stale). */
+  private markOutdated(): void {
+    const stale = this.deps.staleCheck();
+    const items = this.deps.host.history.tests
+      .all()
+      .filter((r) => !r.running && stale(r))
+      .map((r) => this.tests.get(`${r.projectRoot}#${r.uniqueId}`))
+      .filter((i): i is vscode.TestItem => !!i && !this.outdated.has(i.id));
+    for (const i of items) this.outdated.add(i.id);
+    if (items.length > 0) this.controller.invalidateTestResults(items);
   }
 
   private selector(item: vscode.TestItem): string | undefined {
@@ -252,7 +274,7 @@ export class TestExplorer implements vscode.Disposable {
 /** What a test run reported so far: the state per item id, and the failures reported before dbt's compiled SQL was known. */
 interface Reported {
   states: Map<string, string>;
-  withoutSql: Map<vscode.TestItem, NodeRun>;
+  withoutSql: Map<vscode.TestItem, TestResult>;
 }
 
 function compiledSqlOf(entry: InvocationEntry, uniqueId: string): string | undefined {

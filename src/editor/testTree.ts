@@ -1,16 +1,20 @@
-// The Test Results view: the latest result of every test, grouped by the
-// model it tests, failing groups first. A click opens the test's definition
-// (the YAML line of a generic test, the file of a singular test); inline
-// actions show the failing rows and re-run the test.
+// The Test Results view: the latest result of every test that is still in
+// the manifest (dbt/testState.ts, the record Problems reads too), grouped by
+// the model it tests, failing groups first; outcome and time before each
+// name, "(stale)" when its file changed since. A click opens the test's
+// definition (the YAML line of a generic test, the file of a singular
+// test); inline actions show the failing rows and re-run the test.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { testDefinition } from '../dbt/diagnosticsModel';
-import { testGroupsKey, type InvocationHistory, type TestGroup, type TestRow } from '../dbt/treeModel';
+import { formatSeconds, rowText } from '../dbt/outcomes';
+import { testGroupsKey, type InvocationHistory, type TestGroup, type TestResult } from '../dbt/treeModel';
+import type { ResultDiagnostics } from './diagnostics';
 import type { ManifestStore } from './manifests';
 import { escapeMd, statusIcon } from './nodeTree';
 import { readProjectFile } from './projects';
 
-export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestRow };
+export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestResult };
 
 export interface TestDefinition {
   uri: vscode.Uri;
@@ -21,6 +25,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private groups: TestGroup[] = [];
+  private staleOnes = new Set<TestResult>();
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
   /** testGroupsKey of what the view shows. */
@@ -30,6 +35,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   constructor(
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
+    private readonly diagnostics: Pick<ResultDiagnostics, 'staleCheck'>,
   ) {}
 
   /**
@@ -48,7 +54,9 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     this.pending = undefined;
     this.lastRefresh = Date.now();
     this.groups = this.history.testGroups();
-    const key = testGroupsKey(this.groups);
+    const stale = this.diagnostics.staleCheck();
+    this.staleOnes = new Set(this.groups.flatMap((g) => g.tests).filter(stale));
+    const key = testGroupsKey(this.groups, (t) => this.staleOnes.has(t));
     if (key === this.shownKey && !this.relabel) return;
     this.shownKey = key;
     this.relabel = false;
@@ -73,19 +81,20 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
       const failing = g.counts.fail + g.counts.error > 0;
       const item = new vscode.TreeItem(name, failing ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `group:${g.projectRoot}:${g.subject}`;
-      item.description = (['pass', 'warn', 'fail', 'error'] as const).filter((k) => g.counts[k] > 0).map((k) => `${g.counts[k]} ${k}`).join(', ');
+      item.description = (['fail', 'error', 'warn', 'pass', 'skipped', 'running'] as const).filter((k) => g.counts[k] > 0).map((k) => `${g.counts[k]} ${k}`).join(', ');
       item.iconPath = statusIcon(failing ? 'fail' : g.counts.warn > 0 ? 'warn' : 'pass');
       item.contextValue = 'testGroup';
       return item;
     }
-    const t = element.test.node;
-    const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `test:${element.test.projectRoot}:${t.uniqueId}`;
-    item.iconPath = statusIcon(t.status);
-    const failing = t.status === 'fail' || t.status === 'warn' || t.status === 'error' || t.status === 'runtime error';
-    const word = t.status.toUpperCase();
-    const count = t.failures ? `${word} ${t.failures}` : word;
-    item.description = failing && t.message ? `${count} · ${t.message.split('\n')[0]}` : count;
+    const t = element.test;
+    const stale = this.staleOnes.has(t);
+    const text = rowText(t.name, t.running ? 'running' : (t.outcome ?? 'queued'), t.durationSeconds, { failures: t.failures, stale });
+    const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `test:${t.projectRoot}:${t.uniqueId}`;
+    item.iconPath = statusIcon(t.running ? 'running' : (t.outcome ?? 'queued'));
+    const failing = t.outcome === 'fail' || t.outcome === 'warn' || t.outcome === 'error';
+    item.description = failing && t.message ? t.message.split('\n')[0] : undefined;
+    item.accessibilityInformation = { label: [text.accessible, item.description].filter(Boolean).join(', ') };
     item.command = { command: 'dbtConductor.tests.openDefinition', title: 'Open Test Definition', arguments: [element] };
     item.contextValue = `test ${t.resourceType}${failing && t.resourceType === 'test' ? ' failing' : ''}`;
     return item;
@@ -94,21 +103,24 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   /** Tooltips are built only when the user hovers. */
   resolveTreeItem(item: vscode.TreeItem, element: TestTreeElement): vscode.TreeItem {
     if (element.kind !== 'test') return item;
-    const t = element.test.node;
-    const tip = new vscode.MarkdownString(`**${escapeMd(t.name)}** · ${t.status}${t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : ''}`);
+    const t = element.test;
+    const outcome = t.running ? 'running' : (t.outcome ?? 'not finished');
+    const rows = t.failures ? ` · ${t.failures} failing row${t.failures === 1 ? '' : 's'}` : '';
+    const tip = new vscode.MarkdownString(`**${escapeMd(t.name)}** · ${outcome}${rows}${t.durationSeconds !== undefined ? ` · ${formatSeconds(t.durationSeconds)}` : ''}`);
+    if (this.staleOnes.has(t)) tip.appendMarkdown('\n\n*Stale: its file (or its model\'s) changed after this result. Run the test again.*');
     if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
     item.tooltip = tip;
     return item;
   }
 
   /** Where a test is declared: its YAML line (generic or unit test) or its own file (singular test). */
-  definitionOf(test: TestRow): TestDefinition | undefined {
-    const { node, projectRoot } = test;
-    const found = testDefinition(node.uniqueId, node.resourceType, node.name, {
+  definitionOf(test: TestResult): TestDefinition | undefined {
+    const { projectRoot } = test;
+    const found = testDefinition(test.uniqueId, test.resourceType, test.name, {
       index: this.manifests.get(projectRoot)?.index,
       readFile: (rel) => readProjectFile(projectRoot, rel),
     });
-    const rel = found?.file ?? node.filePath;
+    const rel = found?.file ?? test.filePath;
     return rel ? { uri: vscode.Uri.file(join(projectRoot, rel)), line: found?.line ?? 0 } : undefined;
   }
 

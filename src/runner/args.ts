@@ -1,24 +1,7 @@
 // Scanning dbt argument lists (no parsing of dbt's full grammar: only what the
-// runner needs). Mirrors command_of() in dbt_worker.py
-// (test/unit/worker-parity.test.ts compares the two).
+// runner needs). commandOf (src/dbt/subcommand.ts) mirrors command_of() in dbt_worker.py.
 
-/** The dbt subcommands the runner recognises (KNOWN_COMMANDS in dbt_worker.py). */
-export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
-  'build', 'clean', 'clone', 'compile', 'debug', 'deps', 'docs', 'init', 'list', 'ls',
-  'parse', 'retry', 'run', 'run-operation', 'seed', 'show', 'snapshot', 'source', 'test',
-]);
-
-/** The dbt subcommand: "run", "source freshness", "docs generate"; '' when there is none. */
-export function commandOf(args: readonly string[]): string {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!KNOWN_COMMANDS.has(a)) continue;
-    const next = args[i + 1];
-    if ((a === 'source' || a === 'docs') && next !== undefined && !next.startsWith('-')) return `${a} ${next}`;
-    return a;
-  }
-  return '';
-}
+export { commandOf, KNOWN_COMMANDS } from '../dbt/subcommand';
 
 /** True when `flag` (e.g. "--output") is present, as "--output x" or "--output=x". */
 export function hasFlag(args: readonly string[], ...flags: string[]): boolean {

@@ -1,8 +1,9 @@
 // Checks a Python interpreter before the runner uses it: does it exist, does
 // it have dbt-core, which version and adapters. Nothing runs through a shell.
 import { execa } from 'execa';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { DiscoveryFs } from '../dbt/pythonDiscovery';
 import { RunnerError, type PythonEnvironment } from './api';
 
 // Reads package metadata only (no `import dbt`): fast, and works even when dbt is broken.
@@ -124,6 +125,23 @@ export function findPythonOnPath(pathValue = process.env.PATH ?? ''): string | u
   }
   return undefined;
 }
+
+/** The file checks of Python discovery (src/dbt/pythonDiscovery.ts) on the real file system. */
+export const discoveryFs: DiscoveryFs = {
+  isExecutable: isExecutableFile,
+  head(path) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      const buf = Buffer.alloc(512);
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  },
+};
 
 function isExecutableFile(path: string): boolean {
   try {

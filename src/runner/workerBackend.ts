@@ -80,7 +80,8 @@ export class WorkerBackend implements Backend {
     );
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      this.log('info', `cancel ${id}`);
+      // The log is shown to users: name the command, not the request id.
+      this.log('info', `cancelling dbt ${request.ensureParsed ? 'parse' : commandOf(request.args)}: asking dbt to stop (KeyboardInterrupt)`);
       worker.send({ id: `cancel-${id}`, method: 'cancel', params: { id } });
       graceTimer = setTimeout(() => {
         this.log('warn', `dbt did not stop within ${this.options.cancelGraceMs} ms of the cancel; killing worker ${worker.pid}`);

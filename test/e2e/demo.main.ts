@@ -1,6 +1,7 @@
-// The demo (scripts/demo.sh, `npm run demo`): packages the extension, installs
-// the VSIX into an isolated code-server, opens a copy of demo/project and
-// prints the URL. Runs until Ctrl-C, then stops everything it started.
+// The demo (scripts/demo.sh, `npm run demo`): packages the extension, seeds
+// and builds a copy of demo/project (so the first click on a mart works),
+// installs the VSIX into an isolated code-server, opens the copy and prints
+// the URL. Runs until Ctrl-C, then stops everything it started.
 //
 // Env: DEMO_PORT (default: a free port), DEMO_PROJECT (default demo/project).
 // `--postgres`: the profile's `pg` target on the tests' throwaway PostgreSQL
@@ -8,6 +9,7 @@
 import { join } from 'node:path';
 import { onExit } from './lib/cleanup';
 import { startCodeServer } from './lib/codeServer';
+import { buildDemo, DEMO_FAILING_TEST } from './lib/demoProject';
 import { pythonPath, repoRoot } from './lib/paths';
 import { packageExtension } from './lib/vsix';
 import { copyWorkspace } from './lib/workspace';
@@ -30,13 +32,17 @@ async function main(): Promise<void> {
   console.log('demo: packaging the extension (production build + vsce package)...');
   const vsix = await packageExtension();
   const workspace = copyWorkspace(process.env.DEMO_PROJECT ?? join(repoRoot(), 'demo/project'), 'roastery');
+  const env = await demoEnv(workspace.tmp);
+  console.log('demo: seeding and building the project (dbt build)...');
+  const built = await buildDemo(workspace.dir, env, POSTGRES ? 'pg' : undefined);
+  console.log(`demo: built ${Object.keys(built.statuses).length} nodes in ${built.elapsedSeconds.toFixed(0)} s; ${DEMO_FAILING_TEST} fails on purpose.`);
   console.log('demo: starting code-server...');
   const server = await startCodeServer({
     folder: workspace.dir,
     vsix: vsix.file,
     ...(process.env.DEMO_PORT ? { port: Number(process.env.DEMO_PORT) } : {}),
     settings: { 'dbtConductor.pythonPath': pythonPath(), 'workbench.colorTheme': 'Default Dark Modern', ...(POSTGRES ? { 'dbtConductor.target': 'pg' } : {}) },
-    env: await demoEnv(workspace.tmp),
+    env,
   });
   vsix.remove();
   console.log(`
@@ -46,8 +52,11 @@ async function main(): Promise<void> {
     Project:  ${workspace.dir} (a copy of demo/project; ${POSTGRES ? 'target pg: PostgreSQL, database roastery' : 'DuckDB file beside it'})
     Python:   ${pythonPath()}
 
-  Try: open models/marts/orders.sql and click "Run" above it, or run
-  "dbt: Build Whole Project" from the command palette (F1).
+  The project is seeded and built. Try:
+  - open models/marts/orders.sql and click "Run" above it;
+  - run "dbt: Build Whole Project" from the command palette (F1): in the dbt
+    view, Test Results shows ${DEMO_FAILING_TEST} failing on purpose;
+    click it to open the test, or use "Show Failing Rows" on it.
   code-server listens on 127.0.0.1 only, without a password; from another
   machine, forward the port: ssh -L ${server.port}:127.0.0.1:${server.port} <this host>
 

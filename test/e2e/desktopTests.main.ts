@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { pythonPath, repoRoot } from './lib/paths';
+import { pythonPath, pythonPath18, repoRoot } from './lib/paths';
 import { copyWorkspace } from './lib/workspace';
 
 async function main(): Promise<number> {
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, 'out/test/suite/index.js'),
       launchArgs: [ws.dir, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
-      extensionTestsEnv: { ...ws.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath() },
+      extensionTestsEnv: { ...ws.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath(), DBT_CONDUCTOR_TEST_PYTHON_18: pythonPath18() },
       timeout: 60_000, // idle bound of the VS Code download
     });
     console.log(`desktopTests: ${readFileSync(resultFile, 'utf8')}`);

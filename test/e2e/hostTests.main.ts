@@ -18,10 +18,10 @@ import { format } from 'node:util';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { launchBrowser } from './lib/browser';
 import { startCodeServer } from './lib/codeServer';
-import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
+import { artifactsDir, pythonPath, pythonPath18, repoRoot } from './lib/paths';
 import { copyWorkspace } from './lib/workspace';
 
-const TIMEOUT_MS = Number(process.env.E2E_HOST_TIMEOUT_MS ?? 15 * 60_000);
+const TIMEOUT_MS = Number(process.env.E2E_HOST_TIMEOUT_MS ?? 30 * 60_000);
 
 interface SuiteResult {
   passes?: number;
@@ -53,7 +53,7 @@ async function runPass(trusted: boolean, extensionDir: string, testsModule: stri
     folder: workspace.dir,
     trusted,
     settings: { 'dbtConductor.pythonPath': pythonPath() },
-    env: { ...workspace.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath() },
+    env: { ...workspace.env, DBT_CONDUCTOR_TEST_RESULT: resultFile, DBT_CONDUCTOR_TEST_PYTHON: pythonPath(), DBT_CONDUCTOR_TEST_PYTHON_18: pythonPath18() },
   });
   const browser = await launchBrowser();
   try {

@@ -7,17 +7,13 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from './lib/paths';
+import type { Step } from './lib/steps';
 import { poll, type Workbench } from './lib/workbench';
-
-export interface LanguageStep {
-  name: string;
-  run(): Promise<void>;
-}
 
 const MS = 120_000;
 
 /** `workspace`: the fixture copy code-server opened (the step puts the file it edits back). */
-export function languageSteps(wb: Workbench, page: Page, workspace: string): LanguageStep[] {
+export function languageSteps(wb: Workbench, page: Page, workspace: string): Step[] {
   const rel = 'models/marts/customers.sql';
   return [
     {

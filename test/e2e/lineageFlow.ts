@@ -4,12 +4,8 @@
 // run it from its context menu, read the docs panel, open the docs site and
 // check that no request leaves 127.0.0.1. Registered by userFlow.main.ts.
 import type { Frame, Request } from 'playwright-core';
+import type { Step } from './lib/steps';
 import { poll, type Workbench } from './lib/workbench';
-
-interface Step {
-  name: string;
-  run(): Promise<void>;
-}
 
 /** The webview frame whose document satisfies `probe` (webviews are nested iframes of the workbench). */
 async function webviewFrame(wb: Workbench, what: string, probe: string, timeoutMs = 60_000): Promise<Frame> {

@@ -4,12 +4,8 @@
 // tests in VS Code's Testing view with the failure; the run timeline. The
 // screenshots go to test-artifacts/e2e/ like every step's.
 import type { Frame, Page } from 'playwright-core';
+import type { Step } from './lib/steps';
 import { poll, type Workbench } from './lib/workbench';
-
-interface Step {
-  name: string;
-  run(): Promise<void>;
-}
 
 /** The frame of the extension's webview page that shows `selector` (webviews nest two iframes). */
 async function webviewFrame(page: Page, selector: string, timeoutMs: number): Promise<Frame> {

@@ -13,13 +13,14 @@
 //
 // Screenshots of every step go to test-artifacts/e2e/. The verdict is the exit
 // code; "<passed> <failed>" goes to out/results/user.counts for scripts/test.sh.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, type Browser } from './lib/browser';
 import { lineageSteps } from './lineageFlow';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
+import { runFlow, runSteps, type Tally } from './lib/steps';
 import { resultsSteps } from './resultsSteps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
@@ -30,45 +31,7 @@ const FIXTURE = join(repoRoot(), 'test/fixtures/jaffle');
 // Bounds for dbt work seen through the UI (2 cores, other jobs running).
 const DBT_MS = 180_000;
 
-interface Step {
-  name: string;
-  run(): Promise<void>;
-}
-
-let passed = 0;
-let failed = 0;
-
-/** Runs steps in order; a failing step is recorded (screenshot, output) and the next one still runs. */
-async function runSteps(wb: Workbench, prefix: string, steps: Step[]): Promise<void> {
-  for (const [i, step] of steps.entries()) {
-    // E2E_ONLY=<regex> runs only matching steps ("trusted 2", "untrusted"), for debugging.
-    if (process.env.E2E_ONLY && !new RegExp(process.env.E2E_ONLY).test(`${prefix} ${i + 1}`)) continue;
-    const shot = `${prefix}-${i + 1}-${step.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
-    const started = Date.now();
-    try {
-      await step.run();
-      await wb.screenshot(shot);
-      passed++;
-      console.log(`  ok  ${prefix} ${i + 1}. ${step.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (err) {
-      failed++;
-      console.log(`  FAIL ${prefix} ${i + 1}. ${step.name}\n       ${err instanceof Error ? err.message : String(err)}`);
-      await wb.screenshot(`${shot}-FAILED`).catch(() => undefined);
-      await dumpOutput(wb);
-    }
-  }
-}
-
-async function dumpOutput(wb: Workbench): Promise<void> {
-  try {
-    await wb.runCommand('dbt: Show Output', 10_000);
-    const text = await wb.panelText();
-    console.log(`  --- dbt output channel (visible part) ---\n${text}\n  ---`);
-    for (const n of await wb.notifications()) console.log(`  notification: ${n.replace(/\s+/g, ' ')}`);
-  } catch (err) {
-    console.log(`  (could not read the output channel: ${err instanceof Error ? err.message : String(err)})`);
-  }
-}
+const tally: Tally = { passed: 0, failed: 0 };
 
 function pythonProcesses(server: CodeServer): ProcessInfo[] {
   return server.processes().filter((p) => /python|dbt_worker|\/bin\/dbt\b/.test(p.cmdline));
@@ -123,7 +86,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
           const failing = wb.pane('Test Results').locator('.monaco-list-row', { hasText: 'accepted_values_orders_status' }).first();
           await poll('the failing accepted_values test in Test Results', async () => {
             await wb.expandFirst('Test Results'); // failing group first
-            return (await wb.treeRows('Test Results')).some((r) => /accepted_values_orders_status/.test(r.text) && /\bFAIL\b/.test(r.text));
+            return (await wb.treeRows('Test Results')).some((r) => /accepted_values_orders_status/.test(r.text) && /\bfail 1\b/.test(r.text));
           }, DBT_MS);
           // Let the build finish: its last refreshes re-render the trees.
           await poll('the build to finish', async () => {
@@ -210,16 +173,16 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
       },
       ...lineageSteps(wb, DBT_MS),
       ...resultsSteps(wb, page, DBT_MS),
-    ]);
+    ], tally);
   } finally {
     await page.close().catch(() => undefined);
-    if (failed > 0) server.saveLogs(join(artifactsDir(), 'logs-trusted'));
+    if (tally.failed > 0) server.saveLogs(join(artifactsDir(), 'logs-trusted'));
     await server.stop();
   }
 }
 
 async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Promise<void> {
-  const failedBefore = failed;
+  const failedBefore = tally.failed;
   const server = await startCodeServer({
     folder: ws.dir,
     vsix,
@@ -244,10 +207,10 @@ async function untrustedFlow(browser: Browser, vsix: string, ws: Workspace): Pro
           if (py.length > 0) throw new Error(`Python/dbt processes started in an untrusted workspace:\n${py.map((p) => `${p.pid} ${p.cmdline}`).join('\n')}`);
         },
       },
-    ]);
+    ], tally);
   } finally {
     await page.close().catch(() => undefined);
-    if (failed > failedBefore) server.saveLogs(join(artifactsDir(), 'logs-untrusted'));
+    if (tally.failed > failedBefore) server.saveLogs(join(artifactsDir(), 'logs-untrusted'));
     await server.stop();
   }
 }
@@ -263,7 +226,7 @@ async function seedWorkspace(ws: Workspace): Promise<void> {
   if (r.code !== 0) throw new Error(`dbt seed of the fixture failed:\n${r.output}`);
 }
 
-async function main(): Promise<number> {
+runFlow('userFlow', 'user', tally, async () => {
   mkdirSync(artifactsDir(), { recursive: true });
   console.log('userFlow: packaging the extension');
   const vsix = await packageExtension();
@@ -276,25 +239,10 @@ async function main(): Promise<number> {
     await trustedFlow(browser, vsix.file, trustedWs);
     console.log('userFlow: untrusted workspace');
     await untrustedFlow(browser, vsix.file, untrustedWs);
-  } catch (err) {
-    failed++;
-    console.log(`  FAIL userFlow: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     await browser.close();
     trustedWs.remove();
     untrustedWs.remove();
     vsix.remove();
   }
-  console.log(`userFlow: ${passed} passed, ${failed} failed; screenshots in ${artifactsDir()}`);
-  mkdirSync(join(repoRoot(), 'out/results'), { recursive: true });
-  writeFileSync(join(repoRoot(), 'out/results/user.counts'), `${passed} ${failed}\n`);
-  return failed === 0 && passed > 0 ? 0 : 1;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+});

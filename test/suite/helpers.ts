@@ -98,6 +98,17 @@ export async function ensureParsed(api: ConductorApi): Promise<void> {
   await waitFor('the parsed manifest to load', () => api.manifests.get(projectRoot()), 60_000);
 }
 
+/** Resolves at the project's next manifest load (a parse, asked for by nobody but the extension). */
+export function nextManifest(api: ConductorApi): Promise<void> {
+  return new Promise((resolve) => {
+    const d = api.manifests.onDidChange((root) => {
+      if (root !== projectRoot()) return;
+      d.dispose();
+      resolve();
+    });
+  });
+}
+
 /** Pids of dbt workers serving `root` (from /proc; Linux only, which is where these suites run). */
 export function workerPids(root: string): number[] {
   const pids: number[] = [];

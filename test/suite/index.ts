@@ -14,9 +14,12 @@ export async function run(): Promise<void> {
   await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 240_000, reporter: 'spec' });
   const trusted = vscode.workspace.isTrusted;
+  // E2E_SUITES=<regex> runs only the matching suite files, for debugging.
+  const only = process.env.E2E_SUITES ? new RegExp(process.env.E2E_SUITES) : undefined;
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.suite.js'))
     .filter((f) => (f === 'untrusted.suite.js') === !trusted)
+    .filter((f) => !only || only.test(f))
     .sort();
   for (const f of files) mocha.addFile(join(__dirname, f));
 

@@ -127,6 +127,20 @@ suite('results grid, Testing view and timeline', () => {
     assert.equal(api.testExplorer.outcomes.get(passing.id)?.state, 'passed');
   });
 
+  test('Show Failing Rows on the failure (from Test Results) reports nothing to the Testing view, which keeps the failure', async () => {
+    const root = projectRoot();
+    const before = api.host.history.tests.get(root, FAILING_TEST);
+    const reported = api.testExplorer.outcomes.get(`${root}#${FAILING_TEST}`);
+    assert.equal(before?.outcome, 'fail');
+    assert.equal(reported?.state, 'failed');
+    const shown = await runCommand('tests.showFailingRows', { kind: 'test', test: before });
+    assert.equal(shown.args[0], 'show');
+    assert.equal(shown.rows.find((r) => r.uniqueId === FAILING_TEST)?.status, 'success', 'dbt show of the test succeeded');
+    assert.equal(api.results.lastShown?.rows.length, 1, 'the one failing row');
+    assert.equal(api.testExplorer.outcomes.get(`${root}#${FAILING_TEST}`), reported, 'no new Testing report');
+    assert.deepEqual(api.host.history.tests.get(root, FAILING_TEST), before, 'the one test-result record is unchanged');
+  });
+
   test('the timeline opens for the finished build, and Retry failed runs dbt retry', async () => {
     const content = await vscode.commands.executeCommand<Awaited<ReturnType<ConductorApi['timeline']['show']>>>('dbtConductor.showTimeline', { kind: 'invocation', entry: build });
     assert.ok(content, 'the timeline was shown');

@@ -73,18 +73,20 @@ suite('trees after a real build', () => {
     assert.equal(top.entry, build);
     const topItem = api.nodeTree.getTreeItem(top);
     assert.equal(topItem.label, 'dbt build');
-    assert.match(String(topItem.description), /1 error/);
+    // dbt's words, the same as Test Results: a failing test is a fail, not an error.
+    assert.match(String(topItem.description), /\b1 fail\b/);
+    assert.doesNotMatch(String(topItem.description), /error/);
     const nodes = api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[];
     assert.equal(nodes.length, build.rows.length);
     const seedEl = nodes.find((n) => n.row.uniqueId === 'seed.jaffle.raw_customers')!;
     const seedItem = api.nodeTree.getTreeItem(seedEl);
-    assert.equal(seedItem.label, 'raw_customers');
+    // Outcome and time first, so a narrow side bar cuts the name, not them.
+    assert.match(String(seedItem.label), /^pass · \d+\.\d\d s {2}raw_customers$/);
     assert.match(String(seedItem.description), /30 rows/);
-    assert.match(String(seedItem.description), /\d+\.\d\d s/);
     assert.equal((seedItem.iconPath as vscode.ThemeIcon).id, 'pass');
     const failing = api.nodeTree.getTreeItem(nodes.find((n) => n.row.uniqueId === FAILING_TEST)!);
     assert.equal((failing.iconPath as vscode.ThemeIcon).id, 'error');
-    assert.match(String(failing.description), /1 failing/);
+    assert.match(String(failing.label), /^fail 1 · /);
     const warning = api.nodeTree.getTreeItem(nodes.find((n) => n.row.uniqueId === WARNING_TEST)!);
     assert.equal((warning.iconPath as vscode.ThemeIcon).id, 'warning');
   });
@@ -117,13 +119,13 @@ suite('trees after a real build', () => {
     assert.equal(item.label, 'orders');
     assert.match(String(item.description), /1 fail/);
     const tests = api.testTree.getChildren(first) as Extract<TestTreeElement, { kind: 'test' }>[];
-    assert.equal(tests[0]!.test.node.uniqueId, FAILING_TEST, 'the failing test comes first');
-    assert.match(String(api.testTree.getTreeItem(tests[0]!).description), /^FAIL 1/);
+    assert.equal(tests[0]!.test.uniqueId, FAILING_TEST, 'the failing test comes first');
+    assert.match(String(api.testTree.getTreeItem(tests[0]!).label), /^fail 1 · /);
     const payments = groups.find((g) => g.kind === 'group' && g.group.subject === 'model.jaffle.stg_payments') as Extract<TestTreeElement, { kind: 'group' }>;
     assert.ok(payments, 'stg_payments has a group');
     assert.equal(payments.group.counts.warn, 1);
     // The unit test is grouped under its model too.
-    assert.ok(payments.group.tests.some((t) => t.node.resourceType === 'unit_test'));
+    assert.ok(payments.group.tests.some((t) => t.resourceType === 'unit_test'));
   });
 
   test('the Test Results view is redrawn only when what it shows changed', async () => {
@@ -157,7 +159,7 @@ suite('trees after a real build', () => {
     const groups = await waitForGroups(api);
     const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;
     const entry = await runCommand('tests.showFailingRows', failing);
-    assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.node.name]);
+    assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.name]);
     const shown = api.results.lastShown;
     assert.ok(shown, 'a table was shown');
     assert.ok(shown.rows.some((row) => row.includes('unknown')), `rows: ${JSON.stringify(shown.rows)}`);

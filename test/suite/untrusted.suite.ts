@@ -23,14 +23,14 @@ suite('untrusted workspace', () => {
     const lens = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', fileUri('models/marts/orders.sql'));
     assert.deepEqual((lens ?? []).filter((l) => l.command?.command.startsWith('dbtConductor.')), []);
     assert.deepEqual(api.host.history.list(), []);
-    assert.equal(api.host.hasRunner(projectRoot()), false);
+    assert.equal(api.host.wasUsed(projectRoot()), false);
   });
 
   test('no worker process was started, not even for a background parse', async () => {
     const api = await conductor();
     // Give a (wrongly) scheduled background parse the time to start: the debounce is under a second.
     await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(api.host.hasRunner(projectRoot()), false);
+    assert.equal(api.host.wasUsed(projectRoot()), false);
     assert.equal(api.manifests.get(projectRoot()), undefined);
     assert.deepEqual(workerPids(projectRoot()), []);
   });

@@ -5,10 +5,11 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cachedSources, lineFromMessage, parseFailureOf, ProblemsModel, SchemaFileCache, testDefinition, type ProblemSources } from '../../src/dbt/diagnosticsModel';
+import { cachedSources, deprecationProblems, lineFromMessage, parseFailureOf, ProblemsModel, SchemaFileCache, testDefinition, testProblems, type ProblemSources } from '../../src/dbt/diagnosticsModel';
 import type { InvocationResult } from '../../src/dbt/protocol';
+import { InvocationHistory } from '../../src/dbt/treeModel';
 import { jaffleDir, loadStream, resultOf } from './eventStreams';
-import { jaffleIndex } from './server-fixture';
+import { jaffleIndex, repoRoot } from './server-fixture';
 
 const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
 
@@ -30,18 +31,26 @@ function lineOf(rel: string, needle: string, after = ''): number {
 const sources: ProblemSources = { index: jaffleIndex(), readFile: fixtureFile };
 
 void describe('ProblemsModel with recorded results', () => {
-  void it('puts the failing and the warning test on their YAML lines', () => {
-    const model = new ProblemsModel();
-    const touched = model.apply(resultOf(loadStream('build')), sources);
-    assert.deepEqual([...touched].sort(), ['models/marts/schema.yml', 'models/staging/schema.yml']);
-    const [fail] = model.forFile('models/marts/schema.yml');
+  void it('puts the failing and the warning test on their YAML lines (from the test results)', () => {
+    const h = new InvocationHistory();
+    const build = loadStream('build');
+    const entry = h.start({ label: 'dbt build', args: build.args, projectRoot: '/p', projectName: 'jaffle' });
+    for (const e of build.events) h.event(entry, e);
+    h.finish(entry, resultOf(build));
+    const problems = testProblems(h.tests.all(), sources);
+    assert.deepEqual([...new Set(problems.map((p) => p.file))].sort(), ['models/marts/schema.yml', 'models/staging/schema.yml']);
+    const fail = problems.find((p) => p.file === 'models/marts/schema.yml');
     assert.equal(fail?.severity, 'error');
     assert.equal(fail?.uniqueId, FAILING_TEST);
     assert.equal(fail?.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
     assert.match(fail?.message ?? '', /^Test accepted_values_orders_status\S* failed \(1 failing row\): Got 1 result/);
-    const [warn] = model.forFile('models/staging/schema.yml');
+    const warn = problems.find((p) => p.file === 'models/staging/schema.yml');
     assert.equal(warn?.severity, 'warning');
     assert.equal(warn?.line, lineOf('models/staging/schema.yml', '- accepted_values:', 'name: payment_method'));
+    // The node problems model leaves tests to the test results: one source of truth.
+    const model = new ProblemsModel();
+    model.apply(resultOf(build), sources);
+    assert.deepEqual([...model.files()], []);
   });
 
   void it('puts a DuckDB runtime error on the source line the database names', () => {
@@ -64,27 +73,31 @@ void describe('ProblemsModel with recorded results', () => {
 
   void it('clears a node\'s problem when it next succeeds, and keeps it when it is skipped', () => {
     const model = new ProblemsModel();
-    const failed = resultOf(loadStream('build'));
+    const failed = resultOf(loadStream('run_broken_runtime'));
     model.apply(failed, sources);
-    const skipped: InvocationResult = { ...failed, nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'skipped' })) };
-    assert.deepEqual([...model.apply(skipped, sources)], []);
-    assert.equal(model.forFile('models/marts/schema.yml').length, 1);
-    const passed: InvocationResult = { ...failed, nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'pass', failures: 0 })) };
-    assert.deepEqual([...model.apply(passed, sources)], ['models/marts/schema.yml']);
-    assert.deepEqual(model.forFile('models/marts/schema.yml'), []);
-    // The warning of the other file is untouched.
-    assert.equal(model.forFile('models/staging/schema.yml').length, 1);
+    const node = (status: string) => failed.nodes.filter((n) => n.name === 'broken_runtime').map((n) => ({ ...n, status }));
+    assert.deepEqual([...model.apply({ ...failed, nodes: node('skipped') }, sources)], []);
+    assert.equal(model.forFile('models/broken/broken_runtime.sql').length, 1);
+    assert.deepEqual([...model.apply({ ...failed, nodes: node('success') }, sources)], ['models/broken/broken_runtime.sql']);
+    assert.deepEqual(model.forFile('models/broken/broken_runtime.sql'), []);
   });
 
-  void it('leaves problems alone on commands that do not execute nodes (show of a failing test succeeds)', () => {
+  void it('leaves problems alone on commands that do not execute nodes (show, compile)', () => {
     const model = new ProblemsModel();
-    const failed = resultOf(loadStream('build'));
+    const failed = resultOf(loadStream('run_broken_runtime'));
     model.apply(failed, sources);
-    const shown: InvocationResult = { ...failed, command: 'show', nodes: failed.nodes.filter((n) => n.uniqueId === FAILING_TEST).map((n) => ({ ...n, status: 'success' })) };
+    const shown: InvocationResult = { ...failed, command: 'show', nodes: failed.nodes.filter((n) => n.name === 'broken_runtime').map((n) => ({ ...n, status: 'success' })) };
     assert.deepEqual([...model.apply(shown, sources)], []);
-    const compiled: InvocationResult = { ...shown, command: 'compile' };
-    assert.deepEqual([...model.apply(compiled, sources)], []);
-    assert.equal(model.forFile('models/marts/schema.yml').length, 1);
+    assert.deepEqual([...model.apply({ ...shown, command: 'compile' }, sources)], []);
+    assert.equal(model.forFile('models/broken/broken_runtime.sql').length, 1);
+  });
+
+  void it('keeps its problems across a reload (toJSON / from)', () => {
+    const model = new ProblemsModel();
+    model.apply(resultOf(loadStream('run_broken_runtime')), sources);
+    const restored = ProblemsModel.from(JSON.parse(JSON.stringify(model.toJSON())));
+    assert.deepEqual(restored.forFile('models/broken/broken_runtime.sql'), model.forFile('models/broken/broken_runtime.sql'));
+    assert.deepEqual([...ProblemsModel.from('garbage').files()], []);
   });
 
   void it('places problems by the result alone before the first parse (no manifest)', () => {
@@ -147,6 +160,48 @@ void describe('lineFromMessage', () => {
   });
 });
 
+void describe('runtime errors on the source line that produced the compiled line (recorded by scripts/record-compiled.sh)', () => {
+  const recorded = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/compiled/errors.json'), 'utf8')) as { errors: { fixture: string; uniqueId: string; message: string }[] };
+  for (const { fixture, uniqueId, message } of recorded.errors) {
+    void it(`${uniqueId}: "${/LINE \d+:.*/.exec(message)?.[0].trim()}"`, () => {
+      const model = `models/${uniqueId.split('.')[2] === 'broken_runtime' ? 'broken/' : ''}${uniqueId.split('.')[2]}.sql`;
+      const source = readFileSync(join(repoRoot, 'test/fixtures', fixture, model), 'utf8');
+      const compiled = readFileSync(join(repoRoot, 'test/fixtures/compiled', fixture, model), 'utf8');
+      const column = /column "(\w+)"/.exec(message)![1];
+      const expected = source.split('\n').findIndex((l) => l.trim() === column);
+      const named = Number(/LINE (\d+)/.exec(message)![1]) - 1;
+      assert.notEqual(named, expected, 'the database names another line than the source line');
+      assert.equal(lineFromMessage(message, source, compiled), expected);
+    });
+  }
+
+  void it('falls back to the model\'s first SQL line when the message names no line', () => {
+    const model = new ProblemsModel();
+    const result = resultOf(loadStream('run_broken_runtime'));
+    const vague = { ...result, nodes: result.nodes.map((n) => (n.name === 'broken_runtime' ? { ...n, message: 'Database Error: connection reset' } : n)) };
+    model.apply(vague, sources);
+    assert.equal(model.forFile('models/broken/broken_runtime.sql')[0]?.line, lineOf('models/broken/broken_runtime.sql', 'select'));
+  });
+});
+
+void describe('deprecationProblems', () => {
+  void it('puts dbt\'s MissingArgumentsPropertyInGenericTestDeprecation as a warning on the test in its YAML', () => {
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    for (const e of loadStream('unknown_selector').events) h.event(entry, e);
+    assert.equal(entry.state.deprecations.length, 1);
+    const [p] = deprecationProblems(entry.state.deprecations, sources);
+    assert.equal(p?.file, 'models/marts/schema.yml');
+    assert.equal(p?.severity, 'warning');
+    assert.match(p?.message ?? '', /^MissingArgumentsPropertyInGenericTestDeprecation: .*arguments/);
+    assert.equal(p?.line, lineOf('models/marts/schema.yml', '- relationships:', 'name: orders'));
+  });
+  void it('puts a deprecation that names no file on dbt_project.yml', () => {
+    const [p] = deprecationProblems([{ name: 'SomethingDeprecation', message: 'old config' }], sources);
+    assert.deepEqual([p?.file, p?.line], ['dbt_project.yml', 0]);
+  });
+});
+
 void describe('parseFailureOf', () => {
   // Messages as dbt 1.12 raised them on the jaffle fixture with a broken file.
   const yamlError = 'Parsing Error\n  Error reading jaffle: staging/schema.yml - Runtime Error\n    Syntax error near line 5\n    ------------------------------\n    4  |     columns: [\n';
@@ -159,6 +214,14 @@ void describe('parseFailureOf', () => {
   void it('reads the file and line of a Jinja error', () => {
     const f = parseFailureOf(jinjaError, () => true);
     assert.deepEqual({ file: f.file, line: f.line }, { file: 'models/bad2.sql', line: 1 });
+  });
+  void it('puts an unknown ref on the model that has it, at the ref, not on dbt_project.yml', () => {
+    // As dbt 1.12 raised it after ref('stg_customers') was misspelt in customers.sql.
+    const message = "Compilation Error\n  Model 'model.jaffle.customers' (models/marts/customers.sql) depends on a node named 'stg_customerz' which was not found";
+    const text = fixtureFile('models/marts/customers.sql')!.replace("ref('stg_customers')", "ref('stg_customerz')");
+    const f = parseFailureOf(message, (rel) => rel === 'models/marts/customers.sql', (rel) => (rel === 'models/marts/customers.sql' ? text : undefined));
+    assert.equal(f.file, 'models/marts/customers.sql');
+    assert.equal(f.line, lineOf('models/marts/customers.sql', "ref('stg_customers')") + 1);
   });
   void it('keeps the whole message and admits when no file is named', () => {
     const f = parseFailureOf("Runtime Error\n  Could not find profile named 'x'", () => true);

@@ -267,13 +267,21 @@ void describe('other recorded commands', () => {
     assert.equal(errors[0].level, 'error');
   });
 
-  void it('an unknown model: a warning log event, nothing run', () => {
+  void it('an unknown model: "nothing to do" warnings naming the criterion, nothing run', () => {
     const events = parsed('unknown_selector');
-    const warning = events.find((e) => e.name === 'NoNodesForSelectionCriteria');
-    assert.equal(warning?.kind, 'log');
-    assert.equal(warning?.level, 'warn');
-    assert.match(warning?.msg ?? '', /no_such_model/);
+    const warnings = ofKind(events, 'nothing-to-do');
+    assert.deepEqual(warnings.map((w) => [w.name, w.criterion, w.level]), [
+      ['NoNodesForSelectionCriteria', 'no_such_model', 'warn'],
+      ['NothingToDo', undefined, 'warn'],
+    ]);
     assert.equal(ofKind(events, 'node-started').length, 0);
+  });
+
+  void it('a deprecation: a warning naming the YAML file it is about', () => {
+    const [d] = ofKind(parsed('unknown_selector'), 'deprecation');
+    assert.equal(d?.name, 'MissingArgumentsPropertyInGenericTestDeprecation');
+    assert.equal(d?.file, 'models/marts/schema.yml');
+    assert.equal(ofKind(parsed('unknown_selector'), 'deprecation').length, 1, 'DeprecationsSummary is not a deprecation of its own');
   });
 });
 

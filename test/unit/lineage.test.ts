@@ -183,6 +183,14 @@ void describe('lineage badges from the invocation history (recorded dbt runs)', 
     assert.equal(live['model.jaffle.stg_orders']!.run!.status, 'success', 'not in the new run: the build is still its last run');
     assert.equal(live['model.jaffle.orders']!.tests!.outcome, 'fail', 'the tests were not run again');
   });
+
+  void it('a show of the failing test (its failing rows) leaves its badge failing, as in Test Results', () => {
+    const history = new InvocationHistory();
+    replay(history, loadStream('build'));
+    replay(history, loadStream('show_failing_test'));
+    const badges = badgesOf(index, graph, runLookup(runRecords(history.list()), '/p'));
+    assert.equal(badges['model.jaffle.orders']!.tests!.outcome, 'fail');
+  });
 });
 
 void describe('lineage focus, search and the context-menu target', () => {

@@ -1,10 +1,11 @@
 // What the Testing view shows: the fixture manifest's tests grouped by
-// subject, and the Testing API outcomes of a recorded real `dbt test`
-// replayed through the same history the Test Results tree reads.
+// subject, and the Testing API outcomes of recorded real dbt invocations
+// replayed through the history, read from its one test-result record (the
+// one the Test Results tree and Problems read).
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runsTests, subjectSelector, testOutcome, testSubjects } from '../../src/dbt/testItems';
-import { InvocationHistory } from '../../src/dbt/treeModel';
+import { resultsOf, subjectSelector, testingOutcome, testSubjects } from '../../src/dbt/testItems';
+import { InvocationHistory, type InvocationEntry, type NodeRun } from '../../src/dbt/treeModel';
 import { loadStream, resultOf } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
 
@@ -33,20 +34,28 @@ void describe('testSubjects on the fixture manifest', () => {
   });
 });
 
-void describe('testOutcome from a recorded dbt test', () => {
-  const stream = loadStream('test');
-  const history = new InvocationHistory();
-  const entry = history.start({ label: 'dbt test', args: stream.args, projectRoot: '/p', projectName: 'jaffle' });
-  const seen = new Map<string, Set<string>>();
+/** Replays a recorded stream through `history` (the one test-result record is `history.tests`); calls `each` after every event. */
+function replay(history: InvocationHistory, name: string, each: () => void = () => undefined): InvocationEntry {
+  const stream = loadStream(name);
+  const entry = history.start({ label: `dbt ${name}`, args: stream.args, projectRoot: '/p', projectName: 'jaffle' });
   for (const e of stream.events) {
     history.event(entry, e);
-    for (const n of entry.rows) {
-      if (!seen.has(n.uniqueId)) seen.set(n.uniqueId, new Set());
-      seen.get(n.uniqueId)!.add(testOutcome(n).state);
-    }
+    each();
   }
   history.finish(entry, resultOf(stream));
-  const outcome = (id: string) => testOutcome(entry.rows.find((n) => n.uniqueId === id)!);
+  return entry;
+}
+
+void describe('testingOutcome from the test results of a recorded dbt test', () => {
+  const history = new InvocationHistory();
+  const seen = new Map<string, Set<string>>();
+  const test = replay(history, 'test', () => {
+    for (const r of history.tests.all()) {
+      if (!seen.has(r.uniqueId)) seen.set(r.uniqueId, new Set());
+      seen.get(r.uniqueId)!.add(testingOutcome(r)!.state);
+    }
+  });
+  const outcome = (id: string) => testingOutcome(history.tests.get('/p', id)!)!;
 
   void it('goes running, then its final state, live from the events', () => {
     assert.deepEqual([...seen.get(FAILING)!], ['running', 'failed']);
@@ -72,19 +81,50 @@ void describe('testOutcome from a recorded dbt test', () => {
     assert.deepEqual([o.state, o.warned, o.message], ['passed', false, undefined]);
   });
 
-  void it('maps errors, skips and cancels', () => {
-    const node = entry.rows.find((n) => n.uniqueId === SINGULAR)!;
-    assert.equal(testOutcome({ ...node, status: 'error', message: 'Binder Error' }).state, 'errored');
-    assert.match(testOutcome({ ...node, status: 'error', message: 'Binder Error' }).message!, /Binder Error/);
-    assert.equal(testOutcome({ ...node, status: 'skipped' }).state, 'skipped');
-    assert.equal(testOutcome({ ...node, status: 'cancelled' }).state, 'skipped');
-    assert.equal(testOutcome({ ...node, status: 'queued' }).state, 'queued');
+  void it('maps errors and skips; a test with no result has no outcome', () => {
+    const r = history.tests.get('/p', SINGULAR)!;
+    assert.equal(testingOutcome({ ...r, outcome: 'error', message: 'Binder Error' })!.state, 'errored');
+    assert.match(testingOutcome({ ...r, outcome: 'error', message: 'Binder Error' })!.message!, /^ERROR\nBinder Error/);
+    assert.equal(testingOutcome({ ...r, outcome: 'skipped' })!.state, 'skipped');
+    assert.equal(testingOutcome({ ...r, outcome: undefined }), undefined);
+  });
+
+  void it('reports what the dbt test produced, every test it ran', () => {
+    const produced = resultsOf(history.tests.all(), test.id, test.startedAt).map((r) => r.uniqueId);
+    assert.ok(produced.includes(FAILING) && produced.includes(UNIT) && produced.includes(SINGULAR));
+    assert.equal(produced.length, test.rows.filter((n) => n.resourceType === 'test' || n.resourceType === 'unit_test').length);
   });
 });
 
-void describe('runsTests', () => {
-  void it('says which recorded invocations report test outcomes: test and build, not show or compile', () => {
-    assert.deepEqual(['test', 'build', 'show', 'compile_one'].map((n) => runsTests(loadStream(n).args)), [true, true, false, false]);
-    assert.equal(runsTests(['retry']), true);
+void describe('the Testing view reads the one test-result record', () => {
+  void it('a Show Failing Rows (dbt show of the failing test) or a compile reports nothing and leaves the failure', () => {
+    const history = new InvocationHistory();
+    replay(history, 'test');
+    for (const name of ['show_failing_test', 'compile_one']) {
+      const entry = replay(history, name);
+      assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt), [], name);
+      assert.equal(testingOutcome(history.tests.get('/p', FAILING)!)!.state, 'failed', name);
+    }
+  });
+
+  void it('a test the manifest no longer has has no outcome', () => {
+    const history = new InvocationHistory();
+    replay(history, 'test');
+    history.tests.retain('/p', (id) => id !== FAILING);
+    assert.equal(history.tests.get('/p', FAILING), undefined);
+    assert.ok(history.tests.get('/p', UNIT));
+  });
+
+  void it('a test cancelled while running keeps its older result, which the cancelled invocation did not produce', () => {
+    const history = new InvocationHistory();
+    replay(history, 'test');
+    const failed = history.tests.get('/p', FAILING)!;
+    const node = { uniqueId: FAILING, name: failed.name, resourceType: 'test', status: 'running' } as NodeRun;
+    const entry = history.start({ label: 'dbt test', args: ['test'], projectRoot: '/p', projectName: 'jaffle' });
+    history.tests.record('/p', 'test', entry.id, node, entry.startedAt);
+    assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt).map((r) => testingOutcome(r)!.state), ['running']);
+    history.tests.record('/p', 'test', entry.id, { ...node, status: 'cancelled' }, entry.startedAt);
+    assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt), []);
+    assert.equal(testingOutcome(history.tests.get('/p', FAILING)!)!.state, 'failed');
   });
 });

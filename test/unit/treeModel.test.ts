@@ -4,6 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RawDbtEvent } from '../../src/dbt/protocol';
+import { countsText } from '../../src/dbt/outcomes';
+import { TestState } from '../../src/dbt/testState';
 import { InvocationHistory, testGroupsKey, type InvocationEntry, type NodeStatus } from '../../src/dbt/treeModel';
 import { loadStream, resultOf, type Stream } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
@@ -108,12 +110,12 @@ void describe('InvocationHistory with a recorded dbt build', () => {
     const groups = h.testGroups();
     assert.equal(groups[0]?.subject, ORDERS);
     assert.equal(groups[0]?.counts.fail, 1);
-    assert.equal(groups[0]?.tests[0]?.node.uniqueId, FAILING_TEST, 'the failing test leads its group');
+    assert.equal(groups[0]?.tests[0]?.uniqueId, FAILING_TEST, 'the failing test leads its group');
     const payments = groups.find((g) => g.subject === 'model.jaffle.stg_payments');
     assert.equal(payments?.counts.warn, 1);
-    assert.ok(payments?.tests.some((t) => t.node.uniqueId === UNIT_TEST), 'the unit test is under its model');
+    assert.ok(payments?.tests.some((t) => t.uniqueId === UNIT_TEST), 'the unit test is under its model');
     // A singular test has no attached node in the events: the manifest says what it depends on.
-    assert.ok(groups.find((g) => g.subject === ORDERS)?.tests.some((t) => t.node.uniqueId === SINGULAR_TEST));
+    assert.ok(groups.find((g) => g.subject === ORDERS)?.tests.some((t) => t.uniqueId === SINGULAR_TEST));
     const total = groups.reduce((n, g) => n + g.tests.length, 0);
     assert.equal(total, entry.rows.filter((r) => r.resourceType === 'test' || r.resourceType === 'unit_test').length);
   });
@@ -122,7 +124,7 @@ void describe('InvocationHistory with a recorded dbt build', () => {
     const h = new InvocationHistory();
     const first = replay(h, build);
     const second = replay(h, loadStream('test'));
-    const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.node.uniqueId === FAILING_TEST);
+    const failing = h.testGroups().flatMap((g) => g.tests).find((t) => t.uniqueId === FAILING_TEST);
     assert.equal(failing?.invocationId, second.id);
     assert.notEqual(first.id, second.id);
   });
@@ -142,13 +144,14 @@ void describe('testGroupsKey: when the Test Results view must redraw', () => {
     assert.equal(testGroupsKey(h.testGroups()), before, 'the same outcomes again: nothing to redraw');
   });
 
-  void it('changes when a test\'s status, failure count or message changes', () => {
+  void it('changes when a test\'s outcome, failure count, message or staleness changes', () => {
     const h = new InvocationHistory();
     replay(h, build);
     const groups = h.testGroups();
     const before = testGroupsKey(groups);
-    const failing = groups.flatMap((g) => g.tests).find((t) => t.node.uniqueId === FAILING_TEST)!.node;
-    for (const change of [() => (failing.status = 'pass'), () => (failing.failures = (failing.failures ?? 0) + 1), () => (failing.message = 'other')]) {
+    const failing = groups.flatMap((g) => g.tests).find((t) => t.uniqueId === FAILING_TEST)!;
+    assert.notEqual(testGroupsKey(groups, (t) => t === failing), before, 'a result turning stale redraws');
+    for (const change of [() => (failing.outcome = 'pass'), () => (failing.failures = (failing.failures ?? 0) + 1), () => (failing.message = 'other')]) {
       const saved = { ...failing };
       change();
       assert.notEqual(testGroupsKey(groups), before);
@@ -181,6 +184,7 @@ void describe('InvocationHistory bookkeeping', () => {
     h.finish(entry, { command: 'build', success: false, exitCode: 2, nodes: [], output: { kind: 'none' }, exception: { type: 'KeyboardInterrupt', message: 'Cancelled' }, elapsedSeconds: 1, parsed: false, cancelled: true, backend: 'worker' });
     assert.equal(entry.status, 'cancelled');
     assert.ok(running.every((r) => r.status === 'cancelled'));
+    assert.equal(entry.state.counts['not run'], 0, 'nodes dbt had not announced are listed only by addNotRun');
     assert.ok(!entry.rows.some((r) => r.status === 'running' || r.status === 'queued'));
   });
 
@@ -217,5 +221,60 @@ void describe('InvocationHistory bookkeeping', () => {
     h.event(entry, { info: { name: 'MainReportVersion' }, data: { version: '1.12.6' } });
     assert.deepEqual(entry.rows, []);
     assert.equal(entry.status, 'running');
+  });
+});
+
+void describe('InvocationHistory: the first-hour regressions', () => {
+  const build = loadStream('build');
+
+  void it('a cancelled build says cancelled, counts what finished and lists what never ran', () => {
+    const h = new InvocationHistory();
+    const entry = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    const cut = Math.floor(build.events.length / 2);
+    for (const e of build.events.slice(0, cut)) h.event(entry, e);
+    h.finish(entry, { command: 'build', success: false, exitCode: 2, nodes: [], output: { kind: 'none' }, exception: { type: 'KeyboardInterrupt', message: '' }, elapsedSeconds: 1, parsed: false, cancelled: true, backend: 'worker' });
+    const finished = entry.rows.filter((r) => r.status !== 'cancelled').length;
+    // What `dbt ls` of the same selection lists (every node of the build).
+    const all = resultOf(build).nodes.map((n) => ({ uniqueId: n.uniqueId, name: n.name, resourceType: n.resourceType }));
+    h.addNotRun(entry, all);
+    const notRun = entry.rows.filter((r) => r.status === 'not run');
+    assert.equal(entry.status, 'cancelled');
+    assert.ok(notRun.length > 0 && notRun.length === all.length - entry.rows.filter((r) => r.status !== 'not run').length);
+    assert.equal(entry.rows.filter((r) => r.status !== 'cancelled' && r.status !== 'not run').length, finished, 'the finished nodes keep their results');
+    const summary = countsText(entry.state.counts);
+    assert.match(summary, new RegExp(`\\b${notRun.length} not run\\b`));
+    assert.doesNotMatch(summary, /inv-\d+/);
+  });
+
+  void it('"nothing to do" is its own outcome, not a success', () => {
+    const h = new InvocationHistory();
+    const stream = loadStream('unknown_selector');
+    const entry = h.start({ label: 'dbt run', args: stream.args, projectRoot: '/p', projectName: 'jaffle' });
+    for (const e of stream.events) h.event(entry, e);
+    h.finish(entry, resultOf(stream));
+    assert.equal(entry.result?.success, true, 'dbt calls it a success');
+    assert.equal(entry.status, 'nothing');
+    assert.deepEqual(entry.state.summary.unmatched, ['no_such_model']);
+  });
+
+  void it('survives a reload: invocations, their rows and the test results, bounded', () => {
+    const h = new InvocationHistory();
+    const first = replay(h, build);
+    h.finish(first, resultOf(build));
+    const second = replay(h, loadStream('run_one'));
+    h.finish(second, resultOf(loadStream('run_one')));
+    const saved = JSON.parse(JSON.stringify({ history: h.toJSON(), tests: h.tests.toJSON() }));
+    const back = InvocationHistory.restore(saved.history, TestState.from(saved.tests));
+    assert.deepEqual(back.list().map((e) => [e.id, e.label, e.status, e.rows.length]), h.list().map((e) => [e.id, e.label, e.status, e.rows.length]));
+    assert.equal(back.list()[1]?.rows.find((r) => r.uniqueId === FAILING_TEST)?.status, 'fail');
+    assert.equal(countsText(back.list()[1]!.state.counts), countsText(first.state.counts));
+    assert.equal(back.tests.get('/p', FAILING_TEST)?.outcome, 'fail');
+    assert.deepEqual(back.testGroups().map((g) => g.subject), h.testGroups().map((g) => g.subject));
+    const next = back.start({ label: 'dbt test', args: ['test'], projectRoot: '/p', projectName: 'jaffle' });
+    assert.ok(next.id > second.id, 'new invocations are newer than the restored ones');
+    // Bounded: at most maxRows rows in all, newest invocations first.
+    const small = InvocationHistory.restore(h.toJSON(5), new TestState());
+    assert.equal(small.list().reduce((n, e) => n + e.rows.length, 0), 5);
+    assert.equal(InvocationHistory.restore({ version: 1, invocations: [{ junk: 1 }] }, new TestState()).list().length, 0);
   });
 });

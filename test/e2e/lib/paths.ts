@@ -21,3 +21,5 @@ export const codeServerBin = (): string => join(repoRoot(), 'test/e2e/code-serve
 export const artifactsDir = (): string => join(repoRoot(), 'test-artifacts/e2e');
 /** Python with dbt-core + dbt-duckdb that the extension is pointed at. */
 export const pythonPath = (): string => process.env.DBT_CONDUCTOR_PYTHON ?? join(repoRoot(), '.venv/bin/python');
+/** Python with dbt-core 1.8 + dbt-duckdb: a second interpreter to switch to at runtime. */
+export const pythonPath18 = (): string => process.env.DBT_CONDUCTOR_PYTHON_18 ?? join(repoRoot(), '.venv-dbt18/bin/python');

@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { artifactsDir } from './paths';
 
+/** Bound of one UI action inside a retried step (a retry needs a bound well under the step's). */
+const ACTION_MS = 5000;
+
 type DomMutationObserver = new (cb: () => void) => { observe(el: unknown, opts: object): void; disconnect(): void };
 
 export interface TreeRow {
   /** Accessible label: the item's label and description. */
   text: string;
+  /** What is drawn: the label, and the description after it. */
+  label: string;
+  description: string;
   /** 1 for top-level items. */
   level: number;
   /** Codicon id of the item's icon ("pass", "error", "sync" (spinning), ...). */
@@ -87,15 +93,12 @@ export class Workbench {
     await poll(
       `"${label}" in the command palette`,
       async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ timeout: 5000 });
-        await input.fill(`>${label}`);
+        const input = await this.openQuickInput('F1');
+        await input.fill(`>${label}`, { timeout: ACTION_MS });
         const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
         await row.waitFor({ timeout: 3000 });
         // The best match is first; make sure it is exactly ours, not a longer one.
-        const first = normalise((await page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label')) ?? '');
+        const first = normalise((await page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label', { timeout: ACTION_MS })) ?? '');
         if (!first.startsWith(label)) return false;
         await page.keyboard.press('Enter');
         return true;
@@ -105,27 +108,53 @@ export class Workbench {
     );
   }
 
-  /** Opens a workspace file through quick open (Ctrl+P) and waits for its tab. */
+  /**
+   * Opens a workspace file through quick open (Ctrl+P) and waits for its
+   * editor. The first row must be that file (not stg_customers.sql for
+   * customers.sql, nor dbt's copy under target/), else it tries again.
+   */
   async openFile(relPath: string): Promise<void> {
     const page = this.page;
     const name = relPath.split('/').pop() ?? relPath;
+    const folder = relPath.slice(0, relPath.length - name.length).replace(/\/$/, '');
     await poll(
       `${relPath} to open`,
       async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+P');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ timeout: 5000 });
-        await input.fill(relPath);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5000 });
+        const input = await this.openQuickInput('Control+P');
+        await input.fill(relPath, { timeout: ACTION_MS });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: ACTION_MS });
+        const first = normalise((await page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label', { timeout: ACTION_MS })) ?? '');
+        if (!first.startsWith(name) || !first.includes(folder) || /\btarget\//.test(first)) return false;
         await page.keyboard.press('Enter');
-        await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: 5000 });
+        await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: ACTION_MS });
         return true;
       },
       30_000,
       500,
     );
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+  }
+
+  /**
+   * Opens the palette (F1) or quick open (Ctrl+P) with keyboard focus in the
+   * workbench itself: after a click in a webview (lineage, docs, results),
+   * the webview's frame keeps the focus and can take it back from the quick
+   * input, which then closes; a user would click outside it first. Returns
+   * the quick input's box once it is shown with the focus.
+   */
+  private async openQuickInput(key: 'F1' | 'Control+P'): Promise<Locator> {
+    const page = this.page;
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => {
+      // Runs in the page; the tests' TypeScript lib has no DOM types.
+      const doc = (globalThis as unknown as { document: { activeElement: { tagName: string; blur(): void } | null } }).document;
+      if (doc.activeElement?.tagName === 'IFRAME') doc.activeElement.blur();
+    });
+    await page.keyboard.press(key);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: ACTION_MS });
+    await poll('the quick input to have the focus', async () => input.evaluate((el) => (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === el), ACTION_MS, 100);
+    return input;
   }
 
   /** The visible text of the active editor. */
@@ -140,6 +169,30 @@ export class Workbench {
     return normalise((await lines.allInnerTexts()).join('\n'));
   }
 
+  /**
+   * The Output view's lines that contain `text`, typed into the view's Filter
+   * box as a user would (the channel is longer than what is on screen); the
+   * filter is cleared afterwards. The Output view must be showing.
+   */
+  async outputMatching(text: string): Promise<string> {
+    const page = this.page;
+    const filter = page.locator('.part.panel .viewpane-filter input').first();
+    await filter.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text);
+    try {
+      // The view redraws after a short delay: wait until every line shown passes the filter.
+      return await poll(`the Output filter "${text}"`, async () => {
+        const shown = await this.panelText();
+        return shown.split('\n').every((l) => l.trim() === '' || l.includes(text)) && shown;
+      }, 10_000).catch(() => '');
+    } finally {
+      await filter.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Backspace');
+    }
+  }
+
   /** A view's pane in the side bar, by its title ("Invocations"). */
   pane(title: string): Locator {
     return this.page.locator('.pane', { has: this.page.locator(`.pane-header[aria-label^="${title}"]`) });
@@ -151,11 +204,13 @@ export class Workbench {
     const raw = await rows.evaluateAll((els) =>
       els.map((e) => ({
         text: e.getAttribute('aria-label') ?? e.textContent ?? '',
+        label: e.querySelector('.label-name')?.textContent ?? '',
+        description: e.querySelector('.label-description')?.textContent ?? '',
         level: Number(e.getAttribute('aria-level') ?? '1'),
         icon: /codicon-([\w~-]+)/.exec(e.querySelector('.custom-view-tree-node-item-icon')?.className ?? '')?.[1] ?? '',
       })),
     );
-    return raw.map((r) => ({ ...r, text: normalise(r.text) }));
+    return raw.map((r) => ({ ...r, text: normalise(r.text), label: normalise(r.label), description: normalise(r.description) }));
   }
 
   /** Expands the first top-level row of a view's tree (the newest invocation), as a user clicks its twistie. */
@@ -199,8 +254,14 @@ export class Workbench {
 
   /** Rows of the Problems panel (it must be open). */
   async problems(): Promise<string[]> {
+    return (await this.problemRows()).map((r) => r.text);
+  }
+
+  /** Rows of the Problems panel with their tree level: 1 = a file, 2 = a problem in the file above it. */
+  async problemRows(): Promise<{ text: string; level: number }[]> {
     const rows = this.page.locator('.markers-panel .monaco-list-row');
-    return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).map(normalise);
+    const raw = await rows.evaluateAll((els) => els.map((e) => ({ text: e.getAttribute('aria-label') ?? e.textContent ?? '', level: Number(e.getAttribute('aria-level') ?? '1') })));
+    return raw.map((r) => ({ ...r, text: normalise(r.text) }));
   }
 
   /** Visible notification toasts: their text. */
