@@ -13,6 +13,7 @@
 // polling does not round them.
 //
 //   node out/bench/editor.main.js --sizes 100,1000,3000 --runs 5 --out rows.json
+//   (--steps openToLens,hoverAndDefinition runs only those measurements)
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const sizes = sizesArg('sizes', [100, 1000, 3000]);
   const runs = intArg('runs', 5);
   const out = argValue('out');
+  chosenSteps(); // a wrong --steps fails before the long set-up
   progress('packaging the extension (the VSIX a user installs)');
   const vsix = await packageExtension();
   const browser = await launchBrowser();
@@ -113,7 +115,7 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     try {
       const ctx: Ctx = { project, runner, model, server, page, wb, runs, what, slim };
       // A failing measurement is reported (screenshot, logs) and the next one still runs.
-      for (const step of [openToLens, codeLensRun, paletteBuild, saveToDiagnostics, hoverAndDefinition]) {
+      for (const step of chosenSteps()) {
         try {
           rows.push(...(await step(ctx)));
         } catch (e) {
@@ -134,6 +136,17 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+const STEPS = [openToLens, codeLensRun, paletteBuild, saveToDiagnostics, hoverAndDefinition];
+
+/** The measurements named by --steps (all by default). */
+function chosenSteps(): typeof STEPS {
+  const names = argValue('steps')?.split(',').map((s) => s.trim());
+  if (!names) return STEPS;
+  const unknown = names.filter((n) => !STEPS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`--steps: unknown ${unknown.join(', ')}; known: ${STEPS.map((s) => s.name).join(', ')}`);
+  return STEPS.filter((s) => names.includes(s.name));
 }
 
 interface Ctx {
