@@ -20,6 +20,7 @@ const PARTS: { id: string; title: string; measures: string }[] = [
   { id: 'extension', title: 'Extension activation and package size', measures: '7' },
   { id: 'lineage', title: 'Lineage view: open time', measures: '8' },
   { id: 'restore', title: 'Warm equals cold: cost of restoring the manifest state', measures: '9' },
+  { id: 'results', title: 'Results grid and Testing view', measures: '10' },
 ];
 
 const README_START = '<!-- bench:results:start -->';

@@ -18,7 +18,8 @@
 #   BENCH_FRESH=1                 record that build again instead of reusing the cached recording
 #   BENCH_LINEAGE_SIZES=1000,3000 project sizes for the lineage open time
 #   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
-#   BENCH_PARTS="dbt editor lsp events extension lineage restore"   run only some parts
+#   BENCH_RESULTS_SIZE=3000       project size for the Testing view population (issue 16)
+#   BENCH_PARTS="dbt editor lsp events extension lineage restore results"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -35,7 +36,7 @@ case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *)
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -58,6 +59,7 @@ part dbt out/bench/dbt.main.js --sizes "${BENCH_DBT_SIZES:-100,1000,3000}" --sha
   --states "${BENCH_DBT_STATES:-upstream,full}" --runs "$RUNS"
 part editor out/bench/editor.main.js --sizes "${BENCH_EDITOR_SIZES:-100,1000,3000}" --runs "$RUNS"
 part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs "$RUNS" ${BENCH_FRESH:+--fresh}
+part results out/bench/results.main.js --size "${BENCH_RESULTS_SIZE:-3000}" --runs "$RUNS"
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --real-sizes "${BENCH_LSP_REAL_SIZES:-3000}" --runs "$RUNS"
 part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000}" --runs "$RUNS"
 

@@ -24,12 +24,15 @@ import { registerLanguageCommands } from './editor/languageCommands';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
-import { PreviewPanels } from './editor/preview';
 import { Projects, type DbtProject } from './editor/projects';
 import { PythonResolver } from './editor/python';
+import { queryHistory } from './editor/queries';
+import { ResultsPanel } from './editor/resultsPanel';
 import { RunnerHost } from './editor/runnerHost';
 import { StatusBar } from './editor/statusBar';
+import { TestExplorer } from './editor/testExplorer';
 import { TestTreeProvider } from './editor/testTree';
+import { TimelinePanel } from './editor/timelinePanel';
 import { isTrusted } from './editor/trust';
 
 /** What the extension returns from activate(): the objects the extension-host tests inspect. */
@@ -40,7 +43,11 @@ export interface ConductorApi {
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
   diagnostics: ResultDiagnostics;
-  preview: PreviewPanels;
+  results: ResultsPanel;
+  timeline: TimelinePanel;
+  testExplorer: TestExplorer;
+  /** Run Selected SQL's history, newest first. */
+  queryHistory: () => ReturnType<typeof queryHistory>;
   statusBar: StatusBar;
   lineage: LineageViews;
   modelDocs: ModelDocsPanel;
@@ -60,10 +67,10 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const statusBar = new StatusBar(projects, config, context.workspaceState);
   const python = new PythonResolver(config);
   const diagnostics = new ResultDiagnostics(manifests);
-  const preview = new PreviewPanels();
+  const results = new ResultsPanel(context.extensionUri);
   const compiled = new CompiledSql();
   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), output.channel);
-  subs.push(output, manifests, projects, statusBar, python, diagnostics, preview, compiled, { dispose: () => void lsp.dispose() });
+  subs.push(output, manifests, projects, statusBar, python, diagnostics, results, compiled, { dispose: () => void lsp.dispose() });
 
   host = new RunnerHost({
     config,
@@ -86,9 +93,13 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
   const testTree = new TestTreeProvider(runnerHost.history, manifests);
   const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }) });
+  const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   subs.push(
     nodeTree,
     testTree,
+    timeline,
+    testExplorer,
     vscode.window.createTreeView('dbtConductor.invocations', { treeDataProvider: nodeTree, showCollapseAll: true }),
     vscode.window.createTreeView('dbtConductor.testResults', { treeDataProvider: testTree, showCollapseAll: true }),
     vscode.languages.registerCodeLensProvider(CODE_LENS_SELECTOR, codeLens),
@@ -178,11 +189,11 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
   subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)));
-  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, preview, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
+  subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
 
   const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
   subs.push(...docs.disposables);
-  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, preview, statusBar, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
+  return { projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState), statusBar, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready };
 }
 
 export async function deactivate(): Promise<void> {

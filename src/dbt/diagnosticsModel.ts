@@ -5,7 +5,7 @@
 // Pure: file contents come through `readFile`, the manifest as an index.
 import type { ManifestIndex } from './manifest';
 import type { InvocationResult, NodeResult } from './protocol';
-import { locateEntry, locateGenericTest } from './schemaYaml';
+import { SchemaFile } from './schemaYaml';
 
 export interface Problem {
   /** Path relative to the project root, '/'-separated. */
@@ -24,6 +24,39 @@ export interface ProblemSources {
   index?: ManifestIndex;
   /** Text of a project file (relative path), undefined when unreadable. */
   readFile(relPath: string): string | undefined;
+  /** A schema file parsed once, when the caller locates many tests (see `cachedSources`); else parsed per look-up. */
+  schemaFile?(relPath: string): SchemaFile | undefined;
+}
+
+/**
+ * Parsed schema files kept from one pass over a project's tests (a Testing
+ * view sync) to the next: a file whose text did not change is not parsed
+ * again, so a manifest change after an edit re-parses only the edited file.
+ */
+export class SchemaFileCache {
+  private files = new Map<string, SchemaFile>();
+
+  /** Sources for one pass: each file read once, parsed only when its text changed; files this pass does not use are dropped. */
+  sources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+    const previous = this.files;
+    const next = (this.files = new Map<string, SchemaFile>());
+    const texts = new Map<string, string | undefined>();
+    const read = (rel: string) => (texts.has(rel) ? texts.get(rel) : texts.set(rel, readFile(rel)).get(rel));
+    const schemaFile = (rel: string) => {
+      const text = read(rel);
+      if (text === undefined) return undefined;
+      const known = next.get(rel) ?? previous.get(rel);
+      const file = known?.text === text ? known : new SchemaFile(text);
+      next.set(rel, file);
+      return file;
+    };
+    return { index, readFile: read, schemaFile };
+  }
+}
+
+/** Sources that read and parse each file at most once: for locating many tests at a time. */
+export function cachedSources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+  return new SchemaFileCache().sources(index, readFile);
 }
 
 const ERROR_STATUSES = new Set(['error', 'fail', 'runtime error']);
@@ -110,18 +143,22 @@ export function testDefinition(uniqueId: string, resourceType: string, name: str
   if (!entry?.originalFilePath) return undefined;
   const file = entry.originalFilePath;
   if (!/\.ya?ml$/i.test(file)) return { file, line: 0 };
-  const text = sources.readFile(file);
-  if (text === undefined) return { file, line: 0 };
-  if (resourceType === 'unit_test') return { file, line: locateEntry(text, 'unit_test', entry.name || name) ?? 0 };
+  const schema = sources.schemaFile ? sources.schemaFile(file) : parsed(sources.readFile(file));
+  if (!schema) return { file, line: 0 };
+  if (resourceType === 'unit_test') return { file, line: schema.entryLine('unit_test', entry.name || name) ?? 0 };
   const attached = entry.attachedNode ? index?.get(entry.attachedNode) : undefined;
   if (!entry.testName || !attached) return { file, line: 0 };
-  const line = locateGenericTest(text, {
+  const line = schema.genericTestLine({
     attachedName: attached.name,
     sourceName: attached.resourceType === 'source' ? (attached.sourceName ?? undefined) : undefined,
     columnName: entry.columnName,
     testName: entry.testName,
   });
   return { file, line: line ?? 0 };
+}
+
+function parsed(text: string | undefined): SchemaFile | undefined {
+  return text === undefined ? undefined : new SchemaFile(text);
 }
 
 function messageOf(node: NodeResult): string {

@@ -167,6 +167,8 @@ export interface ManifestSummary {
 export interface PreviewTable {
   uniqueId: string;
   columns: string[];
+  /** The worker only: agate's type name of each column (Number, Text, Date, DateTime, Boolean, ...). */
+  types?: string[];
   rows: unknown[][];
 }
 

@@ -61,6 +61,8 @@ export interface NodeRun {
   failures?: number;
   /** 1-based position in dbt's "n of total" lines. */
   index?: number;
+  /** The dbt thread that ran the node ("Thread-2 (worker)"), for the run timeline. */
+  thread?: string;
   /** Tests and unit tests: unique_id of the node they test; '' when not known (e.g. singular tests, unless StateOptions.testSubject says). */
   testOf?: string;
 }

@@ -2,7 +2,7 @@
 // entities: where an entry is declared (code lens) and where a generic test
 // sits under its model or column (test tree "open definition", Problems).
 // Pure; lines are 0-based.
-import { findYamlEntity, yamlEntities, type YamlEntityKind } from './yamlPositions';
+import { yamlEntities, type YamlEntity, type YamlEntityKind } from './yamlPositions';
 
 /** 0-based line of each offset, computed once per text. */
 export function lineIndex(text: string): (offset: number) => number {
@@ -47,26 +47,60 @@ export interface GenericTestQuery {
 const ATTACHABLE: YamlEntityKind[] = ['model', 'seed', 'snapshot'];
 
 /**
+ * A schema file's text, parsed once for many look-ups: a Testing view sync
+ * locates every test of a file, and a schema file of a large project holds
+ * thousands (parsing it per test made a sync at 3,000 models take minutes).
+ */
+export class SchemaFile {
+  private parsed: { entries: Map<string, YamlEntity[]>; columns: Map<YamlEntity, YamlEntity[]>; lineOf: (offset: number) => number; lines: string[] } | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** Entries by kind and name, columns by the entry (not the version) they belong to, in file order. */
+  private index(): NonNullable<SchemaFile['parsed']> {
+    if (this.parsed) return this.parsed;
+    const entries = new Map<string, YamlEntity[]>();
+    const columns = new Map<YamlEntity, YamlEntity[]>();
+    const push = <K>(map: Map<K, YamlEntity[]>, key: K, e: YamlEntity) => (map.get(key) ?? map.set(key, []).get(key)!).push(e);
+    for (const e of yamlEntities(this.text)) {
+      if (e.kind !== 'column') push(entries, `${e.kind}:${e.name}`, e);
+      else if (e.parent) push(columns, e.parent.kind === 'version' && e.parent.parent ? e.parent.parent : e.parent, e);
+    }
+    return (this.parsed = { entries, columns, lineOf: lineIndex(this.text), lines: this.text.split('\n') });
+  }
+
+  /** See locateGenericTest. */
+  genericTestLine(q: GenericTestQuery): number | undefined {
+    const { entries, columns, lineOf, lines } = this.index();
+    const entry = q.sourceName
+      ? entries.get(`source-table:${q.attachedName}`)?.find((e) => e.parent?.name === q.sourceName)
+      : ATTACHABLE.flatMap((kind) => entries.get(`${kind}:${q.attachedName}`)?.[0] ?? []).sort((a, b) => a.nameStart - b.nameStart)[0];
+    if (!entry) return undefined;
+    const column = q.columnName ? columns.get(entry)?.find((c) => c.name === q.columnName) : undefined;
+    const anchorLine = lineOf((column ?? entry).nameStart);
+    return testItemLine(lines, anchorLine, q.testName) ?? anchorLine;
+  }
+
+  /** See locateEntry. */
+  entryLine(kind: YamlEntityKind, name: string): number | undefined {
+    const { entries, lineOf } = this.index();
+    const e = entries.get(`${kind}:${name}`)?.[0];
+    return e ? lineOf(e.nameStart) : undefined;
+  }
+}
+
+/**
  * The line of a generic test's declaration: the `- <test>` item under the
  * column's (or the entry's own) `data_tests:`/`tests:`; else the column's
  * line; else the entry's line. Undefined when the entry is not in this text.
  */
 export function locateGenericTest(text: string, q: GenericTestQuery): number | undefined {
-  const entities = yamlEntities(text);
-  const entry = entities.find((e) =>
-    q.sourceName ? e.kind === 'source-table' && e.name === q.attachedName && e.parent?.name === q.sourceName : ATTACHABLE.includes(e.kind) && e.name === q.attachedName,
-  );
-  if (!entry) return undefined;
-  const column = q.columnName ? entities.find((e) => e.kind === 'column' && e.name === q.columnName && (e.parent === entry || e.parent?.parent === entry)) : undefined;
-  const anchor = column ?? entry;
-  const anchorLine = lineIndex(text)(anchor.nameStart);
-  return testItemLine(text.split('\n'), anchorLine, q.testName) ?? anchorLine;
+  return new SchemaFile(text).genericTestLine(q);
 }
 
 /** The `- name: x` line of a unit test (or any top-level entry kind) in this text. */
 export function locateEntry(text: string, kind: YamlEntityKind, name: string): number | undefined {
-  const e = findYamlEntity(text, { kind, name });
-  return e ? lineIndex(text)(e.nameStart) : undefined;
+  return new SchemaFile(text).entryLine(kind, name);
 }
 
 /**

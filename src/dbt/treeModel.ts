@@ -98,6 +98,8 @@ export class InvocationHistory {
     if (entry.state.nodes.size !== entry.rows.length) entry.rows = [...entry.state.nodes.values()];
     if ('node' in e && e.node) {
       const node = entry.state.nodes.get(e.node.uniqueId);
+      const thread = raw.info?.thread;
+      if (node && typeof thread === 'string' && thread !== 'MainThread') node.thread = thread;
       if (node && TEST_TYPES.has(node.resourceType)) this.recordTest(entry, node);
     }
   }

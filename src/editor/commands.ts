@@ -4,17 +4,20 @@
 // the extension-host tests read; undefined when nothing ran.
 import * as vscode from 'vscode';
 import { buildArgs, describeInvocation, InvocationError, parseCommandLine, type DbtCommand, type InvocationSpec, type Selection } from '../dbt/args';
+import type { RawDbtEvent } from '../dbt/protocol';
 import type { InvocationEntry, NodeRun, TestRow } from '../dbt/treeModel';
 import type { CompiledSql } from './compiled';
 import type { Config } from './config';
 import { manifestTags, type ManifestStore } from './manifests';
 import type { NodeTreeElement, NodeTreeProvider } from './nodeTree';
-import type { PreviewPanels } from './preview';
+import { pickFromHistory, previewTarget, runSelectedSql } from './queries';
+import type { ResultsPanel } from './resultsPanel';
 import type { DbtProject, Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 import type { StatusBar } from './statusBar';
 import { resolveTarget, type Target } from './target';
 import type { TestTreeElement, TestTreeProvider } from './testTree';
+import type { TimelinePanel } from './timelinePanel';
 import { ensureTrusted, manageTrust } from './trust';
 
 export interface CommandContext {
@@ -23,7 +26,8 @@ export interface CommandContext {
   manifests: ManifestStore;
   host: RunnerHost;
   statusBar: StatusBar;
-  preview: PreviewPanels;
+  results: ResultsPanel;
+  timeline: TimelinePanel;
   compiled: CompiledSql;
   nodeTree: NodeTreeProvider;
   testTree: TestTreeProvider;
@@ -118,6 +122,8 @@ export const COMMANDS: Record<string, Factory> = {
   selectTarget: (ctx) => () => ctx.statusBar.pickTarget(),
   selectProject: (ctx) => () => ctx.statusBar.pickProject(),
   showOutput: (ctx) => () => ctx.showOutput(),
+  runSelectedSql: (ctx) => async () => runSelectedSql(ctx),
+  queryHistory: (ctx) => async () => pickFromHistory(ctx),
   manageTrust: () => () => manageTrust(),
 
   // ---- tree item actions ----
@@ -147,6 +153,11 @@ export const COMMANDS: Record<string, Factory> = {
     if (inv?.kind !== 'invocation') return undefined;
     const project = ctx.projects.get(inv.entry.projectRoot);
     return project ? ctx.host.run(project, inv.entry.args, { label: inv.entry.label }) : noProject();
+  },
+  showTimeline: (ctx) => async (el) => ctx.timeline.show(asInvocation(el) ?? ctx.host.history.list()[0]),
+  retryFailed: (ctx) => async (el) => {
+    const entry = asInvocation(el) ?? ctx.host.history.list()[0];
+    return entry ? ctx.timeline.retry(entry) : undefined;
   },
   'tree.cancelInvocation': (ctx) => (el) => {
     const inv = el as NodeTreeElement | undefined;
@@ -210,19 +221,19 @@ function selectionOf(target: Target, options: Options = {}): Selection {
   }
 }
 
-function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: Options, limit?: number): Promise<InvocationEntry | undefined> {
+export function runOn(ctx: CommandContext, command: DbtCommand, target: Target, options: Options, limit?: number, onEvent?: (e: RawDbtEvent) => void): Promise<InvocationEntry | undefined> {
   const project = ctx.projects.get(target.projectRoot);
   if (!project) return noProject();
   try {
     const spec: InvocationSpec = { command, selection: selectionOf(target, options), fullRefresh: options.fullRefresh, limit };
-    return run(ctx, project, spec, options.withoutTests ? ['--indirect-selection', 'empty'] : []);
+    return run(ctx, project, spec, options.withoutTests ? ['--indirect-selection', 'empty'] : [], onEvent);
   } catch (e) {
     return argsError(e);
   }
 }
 
 /** Adds the settings (target, profiles dir, threads, vars, extra args) to `spec` and runs it. */
-function run(ctx: CommandContext, project: DbtProject, spec: InvocationSpec, extraArgs: string[] = []): Promise<InvocationEntry | undefined> {
+export function run(ctx: CommandContext, project: DbtProject, spec: InvocationSpec, extraArgs: string[] = [], onEvent?: (e: RawDbtEvent) => void): Promise<InvocationEntry | undefined> {
   let args: string[];
   try {
     const common = commonOptions(ctx, project, spec.command);
@@ -230,7 +241,7 @@ function run(ctx: CommandContext, project: DbtProject, spec: InvocationSpec, ext
   } catch (e) {
     return argsError(e);
   }
-  return ctx.host.run(project, args, { label: describeInvocation(spec) });
+  return ctx.host.run(project, args, { label: describeInvocation(spec), onEvent });
 }
 
 /** The settings part of every invocation of a project. */
@@ -260,37 +271,6 @@ async function compileTarget(ctx: CommandContext, target: Target | undefined): P
   const compiled = entry?.result?.output.kind === 'compile' ? entry.result.output.nodes : [];
   const one = target.kind === 'node' ? compiled.find((n) => nameOf(n.uniqueId) === target.name) : compiled.length === 1 ? compiled[0] : undefined;
   if (one) await ctx.compiled.show(target.projectRoot, one.uniqueId, one.compiledCode);
-  return entry;
-}
-
-/** `dbt show` of a target (or of selected SQL), shown as a table. */
-async function previewTarget(ctx: CommandContext, target: Target | undefined, title?: string): Promise<InvocationEntry | undefined> {
-  if (!target) return noProject();
-  const project = ctx.projects.get(target.projectRoot);
-  if (!project) return noProject();
-  if (target.kind === 'project') {
-    void vscode.window.showInformationMessage('Preview needs a model: open a model file, put the cursor on a ref, or select a query.');
-    return undefined;
-  }
-  const limit = ctx.config.previewLimit(vscode.Uri.file(project.root));
-  let entry: InvocationEntry | undefined;
-  if (target.kind === 'selector' && /\bselect\b/i.test(target.selector) && /\s/.test(target.selector)) {
-    // Selected SQL: preview the query itself.
-    entry = await run(ctx, project, { command: 'show', selection: { kind: 'inline', sql: target.selector }, limit });
-  } else {
-    // The tests of a previewed model are left out: they would run too, and fail on a model never built.
-    const isTest = target.kind === 'node' && (target.resourceType === 'test' || target.resourceType === 'unit_test');
-    entry = await runOn(ctx, 'show', target, { withoutTests: !isTest }, limit);
-  }
-  const output = entry?.result?.output;
-  if (output?.kind === 'show' && output.tables.length > 0) {
-    for (const table of output.tables) {
-      const name = nameOf(table.uniqueId);
-      ctx.preview.show({ title: title ?? `Preview: ${name}`, subtitle: `${entry!.label} --limit ${limit} · ${project.name}`, table, limit });
-    }
-  } else if (entry?.result && entry.result.exitCode !== 2) {
-    void vscode.window.showWarningMessage(`${entry.label} returned no table. Check the selection in the dbt output.`);
-  }
   return entry;
 }
 
@@ -397,6 +377,11 @@ function asNode(el: unknown): Extract<NodeTreeElement, { kind: 'node' }> | undef
   return (el as NodeTreeElement | undefined)?.kind === 'node' ? (el as Extract<NodeTreeElement, { kind: 'node' }>) : undefined;
 }
 
+function asInvocation(el: unknown): InvocationEntry | undefined {
+  const inv = el as NodeTreeElement | undefined;
+  return inv?.kind === 'invocation' ? inv.entry : undefined;
+}
+
 function asTest(el: unknown): TestRow | undefined {
   return (el as TestTreeElement | undefined)?.kind === 'test' ? (el as Extract<TestTreeElement, { kind: 'test' }>).test : undefined;
 }
@@ -405,7 +390,7 @@ function nameOf(uniqueId: string): string {
   return uniqueId.split('.').pop() ?? uniqueId;
 }
 
-function noProject(): Promise<undefined> {
+export function noProject(): Promise<undefined> {
   void vscode.window.showWarningMessage('No dbt project found: open a folder that contains a dbt_project.yml (dbt_packages, target and virtualenvs are not searched).');
   return Promise.resolve(undefined);
 }

@@ -3,7 +3,7 @@
 // recomputed only when an invocation touched it.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { ProblemsModel, type Problem } from '../dbt/diagnosticsModel';
+import { cachedSources, ProblemsModel, type Problem } from '../dbt/diagnosticsModel';
 import type { InvocationResult } from '../dbt/protocol';
 import type { ManifestStore } from './manifests';
 import { readProjectFile } from './projects';
@@ -17,10 +17,8 @@ export class ResultDiagnostics implements vscode.Disposable {
   update(projectRoot: string, result: InvocationResult): void {
     let model = this.models.get(projectRoot);
     if (!model) this.models.set(projectRoot, (model = new ProblemsModel()));
-    const touched = model.apply(result, {
-      index: this.manifests.get(projectRoot)?.index,
-      readFile: (rel) => readProjectFile(projectRoot, rel),
-    });
+    // Many failed tests may share a schema file: each file is read and parsed once.
+    const touched = model.apply(result, cachedSources(this.manifests.get(projectRoot)?.index, (rel) => readProjectFile(projectRoot, rel)));
     for (const file of touched) this.publish(projectRoot, model, file);
   }
 

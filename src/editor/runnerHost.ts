@@ -23,6 +23,10 @@ export interface RunOptions {
   label: string;
   /** Background work (a parse for the language server): no notification, no tree entry. */
   background?: boolean;
+  /** Every dbt event of the invocation as it arrives (Run Selected SQL reads the error events). */
+  onEvent?: (event: RawDbtEvent) => void;
+  /** The invocation's entry, once it is in the history (the run timeline follows it live). */
+  onStart?: (entry: InvocationEntry) => void;
 }
 
 interface ProjectRunnerEntry {
@@ -96,6 +100,7 @@ export class RunnerHost implements vscode.Disposable {
       { label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background },
       { testSubject: (testId) => this.testSubject(project.root, testId) },
     );
+    options.onStart?.(record);
     const controller = new AbortController();
     this.controllers.set(record.id, controller);
     this.setActive(+1);
@@ -114,6 +119,7 @@ export class RunnerHost implements vscode.Disposable {
     const onEvent = (e: RawDbtEvent) => {
       this.deps.output.event(e);
       this.history.event(record, e);
+      options.onEvent?.(e);
       this.scheduleRefresh();
     };
     try {

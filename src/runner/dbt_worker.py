@@ -861,6 +861,8 @@ def command_output(command, result, success):
             tables.append({
                 "uniqueId": getattr(getattr(r, "node", None), "unique_id", ""),
                 "columns": [str(c) for c in t.column_names],
+                # agate type names (Number, Text, Date, ...): the results grid's column types.
+                "types": [type(ct).__name__ for ct in t.column_types],
                 "rows": [[cell(v) for v in row] for row in t.rows],
             })
         return {"kind": "show", "tables": tables}

@@ -20,6 +20,7 @@ import { lineageSteps } from './lineageFlow';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
 import { artifactsDir, pythonPath, repoRoot } from './lib/paths';
 import { runCommand, type ProcessInfo } from './lib/processes';
+import { resultsSteps } from './resultsSteps';
 import { packageExtension } from './lib/vsix';
 import { firstGroup, poll, Workbench } from './lib/workbench';
 import { copyWorkspace, type Workspace } from './lib/workspace';
@@ -208,6 +209,7 @@ async function trustedFlow(browser: Browser, vsix: string, ws: Workspace): Promi
         },
       },
       ...lineageSteps(wb, DBT_MS),
+      ...resultsSteps(wb, page, DBT_MS),
     ]);
   } finally {
     await page.close().catch(() => undefined);

@@ -162,6 +162,9 @@ function runnerCases(adapter: Adapter): void {
       assert.ok(t.columns.includes('customer_id'));
       assert.ok(t.rows.every((row) => row.length === t.columns.length));
       JSON.stringify(t.rows); // JSON-safe values
+      // agate's column types, for the results grid: one per column.
+      assert.equal(t.types?.length, t.columns.length);
+      assert.equal(t.types?.[t.columns.indexOf('customer_id')], 'Integer');
     }
 
     const ls = await runner.invoke({ args: ['ls', '--resource-type', 'model'] });
@@ -188,6 +191,14 @@ function runnerCases(adapter: Adapter): void {
     const docs = await runner.invoke({ args: ['docs', 'generate'] });
     assert.equal(docs.exitCode, 0);
     assert.ok(docs.output.kind === 'docs' && docs.output.catalogNodes > 0 && docs.output.catalogSources >= 3);
+  });
+
+  void it('an inline query that failed does not break the next one (as in a fresh dbt process)', T, async () => {
+    const bad = await runner.invoke({ args: ['show', '--inline', "select nope_col from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(bad.exitCode, 2);
+    const good = await runner.invoke({ args: ['show', '--inline', "select user_id from {{ ref('raw_orders') }}", '--limit', '3'] });
+    assert.equal(good.exitCode, 0, JSON.stringify(good.exception));
+    assert.ok(good.output.kind === 'show' && good.output.tables[0]?.rows.length === 3);
   });
 
   void it('cancels the slow model mid-run; the same worker then runs the next request', T, async () => {

@@ -66,7 +66,7 @@ suite('code lens', () => {
     const shown = await vscode.commands.executeCommand<InvocationEntry>(preview.command!.command, ...(preview.command!.arguments ?? []));
     assert.equal(shown?.result?.output.kind, 'show');
     const api = await conductor();
-    assert.deepEqual(api.preview.lastShown?.table.columns, ['payment_id', 'order_id', 'payment_method', 'amount']);
+    assert.deepEqual(api.results.lastShown?.columns.map((c) => c.name), ['payment_id', 'order_id', 'payment_method', 'amount']);
   });
 
   test('the lens follows the setting', async () => {

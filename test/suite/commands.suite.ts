@@ -119,10 +119,12 @@ suite('commands', () => {
     await openFile('models/staging/stg_customers.sql');
     const entry = await runCommand('show');
     assert.deepEqual(entry.args, ['show', '--select', 'stg_customers', '--limit', '100', '--indirect-selection', 'empty']);
-    const shown = api.preview.lastShown;
+    const shown = api.results.lastShown;
     assert.ok(shown, 'a preview was shown');
-    assert.deepEqual(shown.table.columns, ['customer_id', 'first_name', 'last_name', 'email']);
-    assert.equal(shown.table.rows.length, 30);
+    assert.deepEqual(shown.columns.map((c) => [c.name, c.type]), [['customer_id', 'integer'], ['first_name', 'text'], ['last_name', 'text'], ['email', 'text']]);
+    assert.equal(shown.rows.length, 30);
+    assert.equal(shown.limit, 100);
+    assert.equal(shown.error, undefined);
   });
 
   test('project-wide commands: parse, list, debug, source freshness, docs generate', async () => {

@@ -158,9 +158,9 @@ suite('trees after a real build', () => {
     const failing = (api.testTree.getChildren(groups[0]) as Extract<TestTreeElement, { kind: 'test' }>[])[0]!;
     const entry = await runCommand('tests.showFailingRows', failing);
     assert.deepEqual(entry.args.slice(0, 3), ['show', '--select', failing.test.node.name]);
-    const shown = api.preview.lastShown;
+    const shown = api.results.lastShown;
     assert.ok(shown, 'a table was shown');
-    assert.ok(shown.table.rows.some((row) => row.includes('unknown')), `rows: ${JSON.stringify(shown.table.rows)}`);
+    assert.ok(shown.rows.some((row) => row.includes('unknown')), `rows: ${JSON.stringify(shown.rows)}`);
   });
 
   test('the failure is in Problems on the test line, and the warning as a warning', () => {

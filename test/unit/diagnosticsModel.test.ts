@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lineFromMessage, parseFailureOf, ProblemsModel, type ProblemSources } from '../../src/dbt/diagnosticsModel';
+import { cachedSources, lineFromMessage, parseFailureOf, ProblemsModel, SchemaFileCache, testDefinition, type ProblemSources } from '../../src/dbt/diagnosticsModel';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import { jaffleDir, loadStream, resultOf } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
@@ -93,6 +93,38 @@ void describe('ProblemsModel with recorded results', () => {
     const withPaths: InvocationResult = { ...result, nodes: result.nodes.map((n) => ({ ...n, originalFilePath: n.originalFilePath ?? 'models/broken/broken_runtime.sql' })) };
     model.apply(withPaths, { readFile: fixtureFile });
     assert.equal(model.forFile('models/broken/broken_runtime.sql').length, 1);
+  });
+});
+
+void describe('testDefinition with cachedSources', () => {
+  void it('gives every test of the fixture the same definition as a parse per look-up, reading each file once', () => {
+    const index = jaffleIndex();
+    const reads = new Map<string, number>();
+    const cached = cachedSources(index, (rel) => {
+      reads.set(rel, (reads.get(rel) ?? 0) + 1);
+      return fixtureFile(rel);
+    });
+    const tests = [...index.byId.values()].filter((e) => e.resourceType === 'test' || e.resourceType === 'unit_test');
+    assert.ok(tests.length > 10);
+    for (const t of tests) assert.deepEqual(testDefinition(t.uniqueId, t.resourceType, t.name, cached), testDefinition(t.uniqueId, t.resourceType, t.name, sources), t.uniqueId);
+    assert.ok(reads.get('models/marts/schema.yml'), 'the marts schema file was read');
+    assert.deepEqual([...reads.values()].filter((n) => n !== 1), [], 'each file read once');
+    assert.equal(testDefinition(FAILING_TEST, 'test', 'x', cached)?.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
+  });
+});
+
+void describe('SchemaFileCache', () => {
+  void it('parses a file again only when its text changed since the last pass, and follows the new text', () => {
+    const cache = new SchemaFileCache();
+    const rel = 'models/marts/schema.yml';
+    let text = fixtureFile(rel)!;
+    const first = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
+    const same = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
+    assert.equal(same, first, 'unchanged text: the same parse');
+    text = `# a comment line moves everything down\n${text}`;
+    const sources = cache.sources(jaffleIndex(), () => text);
+    assert.notEqual(sources.schemaFile!(rel), first);
+    assert.equal(testDefinition(FAILING_TEST, 'test', 'x', sources)?.line, lineOf(rel, '- accepted_values:', 'name: status') + 1);
   });
 });
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { entryLines, lineIndex, locateEntry, locateGenericTest } from '../../src/dbt/schemaYaml';
+import { entryLines, lineIndex, locateEntry, locateGenericTest, SchemaFile } from '../../src/dbt/schemaYaml';
 import { jaffleDir } from './eventStreams';
 
 const marts = readFileSync(join(jaffleDir, 'models/marts/schema.yml'), 'utf8');
@@ -69,6 +69,30 @@ void describe('locateGenericTest', () => {
     // A flow sequence has no item line of its own: the column line.
     assert.equal(locateGenericTest(text, { attachedName: 'm', columnName: 'a', testName: 'unique' }), 7);
     assert.equal(locateGenericTest(text, { attachedName: 't', sourceName: 'raw', columnName: 'id', testName: 'not_null' }), 16);
+  });
+});
+
+void describe('SchemaFile', () => {
+  void it('answers many look-ups from one parse: columns of versions, the same column name under many models', () => {
+    const text = [
+      'models:',
+      ...Array.from({ length: 50 }, (_, i) => [`  - name: m${i}`, '    columns:', '      - name: id', '        data_tests:', '          - unique', '          - not_null']).flat(),
+      '  - name: v',
+      '    versions:',
+      '      - v: 2',
+      '        columns:',
+      '          - name: id',
+      '            data_tests: [not_null]',
+      '',
+    ].join('\n');
+    const file = new SchemaFile(text);
+    for (const i of [0, 17, 49]) {
+      assert.equal(file.genericTestLine({ attachedName: `m${i}`, columnName: 'id', testName: 'not_null' }), 1 + i * 6 + 5);
+      assert.equal(file.genericTestLine({ attachedName: `m${i}`, columnName: 'id', testName: 'not_null' }), locateGenericTest(text, { attachedName: `m${i}`, columnName: 'id', testName: 'not_null' }));
+    }
+    assert.equal(file.genericTestLine({ attachedName: 'v', columnName: 'id', testName: 'not_null' }), find(text, '- name: id', '- v: 2'));
+    assert.equal(file.entryLine('model', 'v'), find(text, '- name: v'));
+    assert.equal(file.entryLine('unit_test', 'v'), undefined);
   });
 });
 
