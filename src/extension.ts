@@ -16,6 +16,7 @@ import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
 import type { ModelDocsPanel } from './editor/docsPanel';
 import type { DocsSite } from './editor/docsSite';
+import { FileIndexes } from './editor/fileIndexes';
 import { DbtLanguageClient } from './editor/languageClient';
 import type { LineageViews } from './editor/lineage';
 import { setUpLineageAndDocs } from './editor/lineageCommands';
@@ -92,7 +93,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
 
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
   const testTree = new TestTreeProvider(runnerHost.history, manifests);
-  const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  const fileIndexes = new FileIndexes(manifests, lsp, (m) => output.info(m));
+  const codeLens = new DbtCodeLensProvider(config, projects, (root) => fileIndexes.indexFor(root));
   const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }) });
   const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   subs.push(
@@ -111,6 +113,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
       compiled.refreshFrom(entry);
       lsp.notifyShowColumns(entry);
     }),
+    fileIndexes,
+    fileIndexes.onDidChange(() => codeLens.refresh()),
     manifests.onDidChange(() => {
       codeLens.refresh();
       testTree.refresh(true);
@@ -183,6 +187,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
       for (const p of found) {
         const loaded = await manifests.load(p.root);
         if (loaded) lsp.notifyManifest(p.root, loaded.path, true);
+        else void fileIndexes.build(p.root).catch((e: unknown) => output.warn(`Indexing the files of ${p.root} failed: ${String(e)}`));
       }
       parseIfOpened(vscode.window.activeTextEditor);
     })
