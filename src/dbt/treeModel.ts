@@ -60,8 +60,14 @@ export class InvocationHistory {
   private nextId = 1;
   /** Latest run of each test, by project and unique id. */
   private readonly tests = new Map<string, TestRow>();
+  private endedCount = 0;
 
   constructor(private readonly keep = 20) {}
+
+  /** How many invocations have ended: the views show an end at once, without their batching delay. */
+  get ended(): number {
+    return this.endedCount;
+  }
 
   /** `options.testSubject` tells the reducer what a test checks when the events do not (from the manifest). */
   start(init: { label: string; args: string[]; projectRoot: string; projectName: string; background?: boolean }, options: StateOptions = {}): InvocationEntry {
@@ -113,6 +119,7 @@ export class InvocationHistory {
     entry.status = result.cancelled ? 'cancelled' : result.success ? 'success' : result.exitCode === 2 ? 'error' : 'failed';
     if (result.exitCode === 2 && result.exception && !result.cancelled) entry.error = `${result.exception.type}: ${result.exception.message}`;
     for (const node of entry.rows) if (TEST_TYPES.has(node.resourceType)) this.recordTest(entry, node);
+    this.endedCount++;
   }
 
   /** The invocation ended without a result: the runner failed, or had to kill dbt after a cancel. */
@@ -134,6 +141,7 @@ export class InvocationHistory {
     entry.endedAt = Date.now();
     entry.status = cancelled ? 'cancelled' : 'error';
     entry.error = message;
+    this.endedCount++;
   }
 
   progress(entry: InvocationEntry): { done: number; total: number } {

@@ -23,6 +23,8 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   private groups: TestGroup[] = [];
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
+  /** history.ended when the view was last refreshed. */
+  private shownEnded = 0;
   /** testGroupsKey of what the view shows. */
   private shownKey = '';
   private relabel = false;
@@ -39,7 +41,8 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   refresh(relabel = false): void {
     this.relabel ||= relabel;
     const wait = this.lastRefresh + 300 - Date.now();
-    if (wait <= 0) return this.fire();
+    // The final state of an invocation is shown at once; only the stream of events is batched.
+    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
     this.pending ??= setTimeout(() => this.fire(), wait);
   }
 
@@ -47,6 +50,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     clearTimeout(this.pending);
     this.pending = undefined;
     this.lastRefresh = Date.now();
+    this.shownEnded = this.history.ended;
     this.groups = this.history.testGroups();
     const key = testGroupsKey(this.groups);
     if (key === this.shownKey && !this.relabel) return;
