@@ -12,6 +12,7 @@ import { indexProjectFiles, nodeFileTree } from '../dbt/fileIndex';
 import { ManifestIndex } from '../dbt/manifest';
 import type { DbtLanguageClient } from './languageClient';
 import type { ManifestStore } from './manifests';
+import { isTrusted } from './trust';
 
 export class FileIndexes implements vscode.Disposable {
   private readonly indexes = new Map<string, ManifestIndex>();
@@ -35,8 +36,12 @@ export class FileIndexes implements vscode.Disposable {
     return this.manifests.get(projectRoot)?.index ?? this.indexes.get(projectRoot);
   }
 
-  /** Indexes the files of a project that has no manifest yet, unless dbt's manifest arrives first. */
+  /**
+   * Indexes the files of a project that has no manifest yet, unless dbt's manifest arrives first.
+   * Not in an untrusted workspace: its lenses would offer commands that cannot run there.
+   */
   async build(projectRoot: string): Promise<void> {
+    if (!isTrusted()) return;
     const started = Date.now();
     const { manifest, warnings } = await indexProjectFiles(projectRoot, nodeFileTree);
     if (this.manifests.get(projectRoot)) return;
