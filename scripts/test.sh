@@ -25,16 +25,21 @@ setup_flags=()
 want compat && setup_flags+=(--compat)
 
 set -e
+layer_times=()
+t0=$SECONDS
 bash scripts/setup.sh "${setup_flags[@]}"
 if { want integration || want reliability; } && ! bash scripts/postgres.sh status; then
   trap 'bash scripts/postgres.sh destroy' EXIT
   trap 'exit 130' INT TERM
   bash scripts/postgres.sh start
 fi
+layer_times+=("setup $((SECONDS - t0))s")
 echo "== build, typecheck, lint"
+t0=$SECONDS
 node scripts/build.mjs
 npx tsc --noEmit -p . && npx tsc --noEmit -p src/webview
 npx eslint src test bench scripts
+layer_times+=("build $((SECONDS - t0))s")
 set +e
 
 mkdir -p out/results
@@ -48,17 +53,21 @@ node_layer() {
   mapfile -t files < <(find "out/$dir" -name '*.test.js' 2>/dev/null | sort)
   if [ ${#files[@]} -eq 0 ]; then echo "no $name tests found under out/$dir"; failed_layers+=("$name"); return; fi
   echo "== $name tests (${#files[@]} files)"
+  local t0=$SECONDS
   node --test --test-concurrency="$concurrency" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="out/results/$name.tap" \
     "${files[@]}" || failed_layers+=("$name")
+  layer_times+=("$name $((SECONDS - t0))s")
 }
 
 # The e2e layers write "<passed> <failed>" to out/results/<name>.counts.
 e2e_layer() {
   local name=$1 main=$2
   echo "== $name tests"
+  local t0=$SECONDS
   node "$main" || failed_layers+=("$name")
+  layer_times+=("$name $((SECONDS - t0))s")
 }
 
 want unit && node_layer unit test/unit 2
@@ -83,6 +92,7 @@ for f in out/results/*.counts; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
 done
 echo
+echo "times: ${layer_times[*]} (total ${SECONDS}s)"
 if [ ${#failed_layers[@]} -gt 0 ]; then echo "failed layers: ${failed_layers[*]}"; fi
 echo "$passed passed, $failed failed"
 [ ${#failed_layers[@]} -eq 0 ] && [ "$failed" -eq 0 ]
