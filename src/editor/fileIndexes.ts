@@ -1,7 +1,7 @@
 // Code lens and navigation before dbt's first parse (issue 13). A project
 // opened without a saved manifest waits seconds for the worker's start and
-// full parse; the index of its files (src/dbt/fileIndex.ts, a file walk, no
-// Python) is ready well within a second. The code lens reads it, and the
+// full parse; the index of its files (src/dbt/fileIndex.ts: a file walk and a
+// read of the YAML, macro and docs files, no Python) is ready long before. The code lens reads it, and the
 // language server gets it as a provisional manifest (it answers hover,
 // definition and completion from it but runs no checks). The manifest of
 // dbt's parse replaces it in both as soon as it is loaded.
