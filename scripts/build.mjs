@@ -82,6 +82,6 @@ async function buildWebviews() {
 if (!production) {
   const tests = only.length > 0 ? only : [...testEntries('test'), ...testEntries('bench')];
   if (tests.length > 0) {
-    await esbuild.build({ ...common, entryPoints: tests, outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core'] });
+    await esbuild.build({ ...common, entryPoints: tests, outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core', 'eslint'] });
   }
 }

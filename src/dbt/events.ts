@@ -5,6 +5,8 @@
 // that is not an event becomes an `unparsed` item. Input is a RawDbtEvent
 // (src/dbt/protocol.ts), but it is read defensively as `unknown`.
 
+import { isJsonObject, type JsonObject as Obj } from './json';
+
 export type EventLevel = 'debug' | 'test' | 'info' | 'warn' | 'error';
 
 /** What dbt's `node_info` says about a node. Empty strings and "None" become undefined. */
@@ -210,10 +212,8 @@ export type DbtEvent =
 
 // ---- small readers that never throw ----
 
-type Obj = Record<string, unknown>;
-
 function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+  return isJsonObject(v) ? v : undefined;
 }
 
 /** A non-empty string, ANSI-free. */

@@ -5,6 +5,8 @@
 // Unknown keys are ignored and missing keys default, so newer or older
 // dbt versions degrade to fewer details instead of failing.
 
+import { isJsonObject, type JsonObject as Json } from './json';
+
 export interface ColumnInfo {
   name: string;
   description: string;
@@ -92,11 +94,6 @@ const REFABLE = new Set(['model', 'seed', 'snapshot']);
 /** Schema versions this index was written against; others are read leniently with a warning. */
 export const KNOWN_SCHEMA_VERSIONS = [9, 10, 11, 12];
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
@@ -128,12 +125,12 @@ function stripPackagePrefix(p: string | null): string | null {
 }
 
 function toColumns(v: unknown): ColumnInfo[] {
-  if (!isObject(v)) return NONE;
+  if (!isJsonObject(v)) return NONE;
   let out: ColumnInfo[] = NONE;
   for (const key in v) {
     if (out === NONE) out = [];
     const c = v[key];
-    if (!isObject(c)) continue;
+    if (!isJsonObject(c)) continue;
     out.push({ name: str(c.name) ?? key, description: str(c.description) ?? '', dataType: str(c.data_type) });
   }
   return out;
@@ -144,7 +141,7 @@ function toRefs(v: unknown): RefSpec[] {
   const out: RefSpec[] = [];
   for (const r of v) {
     // v12: {name, package, version}; v9 and older dbt: ["pkg", "name"] or ["name"].
-    if (isObject(r) && typeof r.name === 'string') {
+    if (isJsonObject(r) && typeof r.name === 'string') {
       out.push({ name: r.name, package: str(r.package), version: versionString(r.version) });
     } else if (Array.isArray(r) && r.every((x) => typeof x === 'string') && r.length > 0) {
       out.push({ name: r[r.length - 1], package: r.length > 1 ? r[0] : null, version: null });
@@ -160,17 +157,17 @@ function toSources(v: unknown): [string, string][] {
 
 function toArguments(v: unknown): MacroArgument[] {
   if (!Array.isArray(v) || v.length === 0) return NONE;
-  return v.filter(isObject).map((a) => ({ name: str(a.name) ?? '?', type: str(a.type), description: str(a.description) ?? '' }));
+  return v.filter(isJsonObject).map((a) => ({ name: str(a.name) ?? '?', type: str(a.type), description: str(a.description) ?? '' }));
 }
 
 /** Flattens one raw manifest entry; null when it lacks what every entry needs. */
 export function toEntry(raw: unknown, fallbackId: string, fallbackType: string): ManifestEntry | null {
-  if (!isObject(raw)) return null;
+  if (!isJsonObject(raw)) return null;
   const name = str(raw.name);
   if (name === null) return null;
-  const config = isObject(raw.config) ? raw.config : {};
-  const dependsOn = isObject(raw.depends_on) ? raw.depends_on : {};
-  const testMetadata = isObject(raw.test_metadata) ? raw.test_metadata : null;
+  const config = isJsonObject(raw.config) ? raw.config : {};
+  const dependsOn = isJsonObject(raw.depends_on) ? raw.depends_on : {};
+  const testMetadata = isJsonObject(raw.test_metadata) ? raw.test_metadata : null;
   const access = str(raw.access) ?? str(config.access);
   return {
     uniqueId: str(raw.unique_id) ?? fallbackId,
@@ -298,9 +295,9 @@ export class ManifestIndex {
   readonly stats: IndexStats;
 
   constructor(raw: unknown) {
-    if (!isObject(raw)) throw new ManifestError('the manifest is not a JSON object');
-    if (!isObject(raw.nodes)) throw new ManifestError('the manifest has no "nodes" object; is this a dbt manifest.json?');
-    const metadata = isObject(raw.metadata) ? raw.metadata : {};
+    if (!isJsonObject(raw)) throw new ManifestError('the manifest is not a JSON object');
+    if (!isJsonObject(raw.nodes)) throw new ManifestError('the manifest has no "nodes" object; is this a dbt manifest.json?');
+    const metadata = isJsonObject(raw.metadata) ? raw.metadata : {};
     this.dbtVersion = str(metadata.dbt_version);
     this.schemaVersion = schemaVersionOf(str(metadata.dbt_schema_version));
     this.adapterType = str(metadata.adapter_type);
@@ -311,7 +308,7 @@ export class ManifestIndex {
 
     let skipped = 0;
     const add = (section: unknown, fallbackType: string, onEntry: (e: ManifestEntry) => void): number => {
-      if (!isObject(section)) return 0;
+      if (!isJsonObject(section)) return 0;
       let count = 0;
       for (const id in section) {
         const e = toEntry(section[id], id, fallbackType);
@@ -368,7 +365,7 @@ export class ManifestIndex {
     }
 
     let disabledCount = 0;
-    if (isObject(raw.disabled)) {
+    if (isJsonObject(raw.disabled)) {
       for (const id of Object.keys(raw.disabled)) {
         const list = raw.disabled[id];
         // v12: unique_id -> [node, ...]; tolerate a bare node too.
@@ -409,7 +406,7 @@ export class ManifestIndex {
   }
 
   private readLineage(v: unknown, into: Map<string, string[]>): void {
-    if (!isObject(v)) return;
+    if (!isJsonObject(v)) return;
     for (const id in v) into.set(id, strList(v[id]));
   }
 
@@ -556,23 +553,23 @@ const SLIM_NODE_KEYS = [
 const SLIM_CONFIG_KEYS = ['materialized', 'enabled', 'tags', 'severity', 'access'] as const;
 
 function slimEntry(raw: unknown): unknown {
-  if (!isObject(raw)) return raw;
+  if (!isJsonObject(raw)) return raw;
   const out: Json = {};
   for (const k of SLIM_NODE_KEYS) if (k in raw) out[k] = raw[k];
-  if (isObject(raw.config)) {
+  if (isJsonObject(raw.config)) {
     const config: Json = {};
     for (const k of SLIM_CONFIG_KEYS) if (k in raw.config) config[k] = raw.config[k];
     out.config = config;
   }
-  if (isObject(raw.depends_on)) out.depends_on = { nodes: raw.depends_on.nodes ?? [], macros: raw.depends_on.macros ?? [] };
-  if (isObject(raw.columns)) {
+  if (isJsonObject(raw.depends_on)) out.depends_on = { nodes: raw.depends_on.nodes ?? [], macros: raw.depends_on.macros ?? [] };
+  if (isJsonObject(raw.columns)) {
     const columns: Json = {};
     for (const [k, c] of Object.entries(raw.columns)) {
-      if (isObject(c)) columns[k] = { name: c.name, description: c.description, data_type: c.data_type ?? null };
+      if (isJsonObject(c)) columns[k] = { name: c.name, description: c.description, data_type: c.data_type ?? null };
     }
     out.columns = columns;
   }
-  if (isObject(raw.test_metadata)) out.test_metadata = { name: raw.test_metadata.name, kwargs: raw.test_metadata.kwargs };
+  if (isJsonObject(raw.test_metadata)) out.test_metadata = { name: raw.test_metadata.name, kwargs: raw.test_metadata.kwargs };
   return out;
 }
 
@@ -584,11 +581,11 @@ function slimEntry(raw: unknown): unknown {
 export function slimManifest(raw: Json): Json {
   const section = (v: unknown): Json => {
     const out: Json = {};
-    if (isObject(v)) for (const [k, e] of Object.entries(v)) out[k] = slimEntry(e);
+    if (isJsonObject(v)) for (const [k, e] of Object.entries(v)) out[k] = slimEntry(e);
     return out;
   };
   const disabled: Json = {};
-  if (isObject(raw.disabled)) {
+  if (isJsonObject(raw.disabled)) {
     for (const [k, list] of Object.entries(raw.disabled)) disabled[k] = Array.isArray(list) ? list.map(slimEntry) : [];
   }
   return {

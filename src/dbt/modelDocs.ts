@@ -5,6 +5,7 @@
 // dbt wrote them, target/catalog.json (column types from the warehouse) and
 // target/manifest.json (contract, group and owner are not in the slim one).
 import type { ManifestEntry, ManifestIndex } from './manifest';
+import { isJsonObject, type JsonObject as Json } from './json';
 
 export interface DocsLink {
   id: string;
@@ -49,32 +50,30 @@ export interface ArtifactFacts {
   owner?: string;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Column types of a node from catalog.json (nodes or sources section). */
 export function catalogTypes(catalog: unknown, id: string): Map<string, { name: string; type: string }> | undefined {
-  if (!isObject(catalog)) return undefined;
+  if (!isJsonObject(catalog)) return undefined;
   const section = id.startsWith('source.') ? catalog.sources : catalog.nodes;
-  const node = isObject(section) ? section[id] : undefined;
-  if (!isObject(node) || !isObject(node.columns)) return undefined;
+  const node = isJsonObject(section) ? section[id] : undefined;
+  if (!isJsonObject(node) || !isJsonObject(node.columns)) return undefined;
   const out = new Map<string, { name: string; type: string }>();
   for (const [key, c] of Object.entries(node.columns)) {
-    if (isObject(c) && typeof c.type === 'string') out.set(key.toLowerCase(), { name: typeof c.name === 'string' ? c.name : key, type: c.type });
+    if (isJsonObject(c) && typeof c.type === 'string') out.set(key.toLowerCase(), { name: typeof c.name === 'string' ? c.name : key, type: c.type });
   }
   return out;
 }
 
 /** Contract, group and the group's (or exposure's) owner from a full manifest.json. */
 export function manifestFacts(manifest: unknown, id: string): Omit<ArtifactFacts, 'catalogTypes'> {
-  if (!isObject(manifest)) return {};
-  const node = [manifest.nodes, manifest.sources, manifest.exposures].map((s) => (isObject(s) ? s[id] : undefined)).find(isObject);
+  if (!isJsonObject(manifest)) return {};
+  const node = [manifest.nodes, manifest.sources, manifest.exposures].map((s) => (isJsonObject(s) ? s[id] : undefined)).find(isJsonObject);
   if (!node) return {};
-  const config = isObject(node.config) ? node.config : {};
-  const contract = isObject(config.contract) ? config.contract : isObject(node.contract) ? node.contract : undefined;
+  const config = isJsonObject(node.config) ? node.config : {};
+  const contract = isJsonObject(config.contract) ? config.contract : isJsonObject(node.contract) ? node.contract : undefined;
   const group = typeof node.group === 'string' ? node.group : typeof config.group === 'string' ? config.group : undefined;
-  const groupNode = group && isObject(manifest.groups) ? Object.values(manifest.groups).find((g) => isObject(g) && g.name === group) : undefined;
-  const owner = ownerText(isObject(node.owner) ? node.owner : isObject(groupNode) && isObject(groupNode.owner) ? groupNode.owner : undefined);
+  const groupNode = group && isJsonObject(manifest.groups) ? Object.values(manifest.groups).find((g) => isJsonObject(g) && g.name === group) : undefined;
+  const owner = ownerText(isJsonObject(node.owner) ? node.owner : isJsonObject(groupNode) && isJsonObject(groupNode.owner) ? groupNode.owner : undefined);
   return { contractEnforced: contract ? contract.enforced === true : undefined, group, owner };
 }
 

@@ -1,6 +1,7 @@
 // The contract between the TypeScript runner and the Python worker
 // (src/runner/dbt_worker.py mirrors this file), and the result shape that
-// both backends (worker and CLI fallback) produce. Pure types: no imports.
+// both backends (worker and CLI fallback) produce. Types, and the protocol's
+// strings as values for test/unit/worker-parity.test.ts; no imports.
 //
 // Transport: JSON lines. Requests go to the worker's stdin; the worker
 // answers on its original stdout (fd 1 duplicated at start-up), while fd 1
@@ -80,7 +81,6 @@ export interface ReadyMessage {
   pid: number;
   python: string;
   dbtVersion: string;
-  adapters: string[];
 }
 
 /** A dbt event belonging to invocation `id`. */
@@ -122,6 +122,14 @@ export interface StatusMessage {
 }
 
 export type WorkerMessage = ReadyMessage | EventMessage | ManifestMessage | ResultMessage | ErrorMessage | StatusMessage;
+
+// The protocol's strings as values, for the parity test with dbt_worker.py
+// (test/unit/worker-parity.test.ts). A Record over the union must name every
+// member and nothing else, so these cannot drift from the types.
+const METHODS: Record<WorkerRequest['method'], true> = { invoke: true, parse: true, cancel: true, shutdown: true, status: true };
+const TYPES: Record<WorkerMessage['type'], true> = { ready: true, event: true, manifest: true, result: true, error: true, status: true };
+export const REQUEST_METHODS: readonly string[] = Object.keys(METHODS);
+export const MESSAGE_TYPES: readonly string[] = Object.keys(TYPES);
 
 // ---- results (both backends) ----
 
@@ -191,6 +199,8 @@ export type CommandOutput =
   | { kind: 'freshness'; sources: FreshnessEntry[] }
   | { kind: 'docs'; catalogNodes: number; catalogSources: number }
   | { kind: 'none' };
+const KINDS: Record<CommandOutput['kind'], true> = { parse: true, list: true, show: true, compile: true, debug: true, freshness: true, docs: true, none: true };
+export const OUTPUT_KINDS: readonly string[] = Object.keys(KINDS);
 
 export interface InvocationResult {
   /** The dbt subcommand, e.g. "run", "source freshness". */

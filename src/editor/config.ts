@@ -1,6 +1,7 @@
 // Typed getters over the `dbtConductor` settings section. Every read goes
 // through here, so no other module calls getConfiguration itself.
 import * as vscode from 'vscode';
+import { isJsonObject } from '../dbt/json';
 
 const SECTION = 'dbtConductor';
 
@@ -48,7 +49,7 @@ export class Config {
 
   vars(scope?: vscode.Uri): Record<string, unknown> {
     const v = this.section(scope).get<unknown>('vars', {});
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return isJsonObject(v) ? v : {};
   }
 
   previewLimit(scope?: vscode.Uri): number {

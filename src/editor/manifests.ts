@@ -2,11 +2,11 @@
 // lens, tag/selector picks, test definitions, compiled SQL paths). Loaded
 // from the slim manifest the worker writes atomically after every parse, so
 // a half-written file is never read. The language server reads the same file.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ManifestIndex } from '../dbt/manifest';
+import { manifestPathFor } from '../dbt/manifestPath';
 
 export interface LoadedManifest {
   index: ManifestIndex;
@@ -28,8 +28,7 @@ export class ManifestStore implements vscode.Disposable {
 
   /** Where the worker of `projectRoot` writes its slim manifest: extension storage, never the user's target/. */
   manifestPath(projectRoot: string): string {
-    const key = createHash('sha256').update(projectRoot).digest('hex').slice(0, 16);
-    return join(this.storageDir, 'manifests', `${key}.json`);
+    return manifestPathFor(join(this.storageDir, 'manifests'), projectRoot);
   }
 
   get(projectRoot: string): LoadedManifest | undefined {

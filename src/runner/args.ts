@@ -1,7 +1,9 @@
 // Scanning dbt argument lists (no parsing of dbt's full grammar: only what the
-// runner needs). Mirrors command_of() in dbt_worker.py.
+// runner needs). Mirrors command_of() in dbt_worker.py
+// (test/unit/worker-parity.test.ts compares the two).
 
-const COMMANDS = new Set([
+/** The dbt subcommands the runner recognises (KNOWN_COMMANDS in dbt_worker.py). */
+export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
   'build', 'clean', 'clone', 'compile', 'debug', 'deps', 'docs', 'init', 'list', 'ls',
   'parse', 'retry', 'run', 'run-operation', 'seed', 'show', 'snapshot', 'source', 'test',
 ]);
@@ -10,7 +12,7 @@ const COMMANDS = new Set([
 export function commandOf(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!COMMANDS.has(a)) continue;
+    if (!KNOWN_COMMANDS.has(a)) continue;
     const next = args[i + 1];
     if ((a === 'source' || a === 'docs') && next !== undefined && !next.startsWith('-')) return `${a} ${next}`;
     return a;

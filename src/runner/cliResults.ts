@@ -2,8 +2,9 @@
 // --log-level debug`, so that the CLI fallback answers in the same shape as
 // the worker (which reads dbt's result objects directly). Pure: no I/O.
 import type { CommandOutput, ExitCode, FreshnessEntry, InvocationResult, ManifestSummary, NodeResult, PreviewTable, RawDbtEvent, TimingEntry } from '../dbt/protocol';
+import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
 
-/** Events the worker drops by default (mirror of NOISE_EVENTS in dbt_worker.py). */
+/** Events the worker drops by default (NOISE_EVENTS in dbt_worker.py; test/unit/worker-parity.test.ts compares them). */
 export const NOISE_EVENTS: ReadonlySet<string> = new Set([
   'SQLQuery', 'SQLQueryStatus', 'SQLCommit', 'ConnectionUsed', 'NewConnection', 'NewConnectionOpening',
   'ConnectionReused', 'ConnectionClosed', 'ConnectionClosedInCleanup', 'ConnectionLeftOpen',
@@ -18,8 +19,7 @@ const NO_PARSE = new Set(['deps', 'clean', 'debug', 'init', '']);
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult']);
 const TEST_TYPES = new Set(['test', 'unit_test']);
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const obj = (v: unknown): Obj => (isJsonObject(v) ? v : {});
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : 0);
 

@@ -1294,20 +1294,6 @@ def version_tuple(text):
     return tuple(parts + [0] * (3 - len(parts)))
 
 
-def installed_adapters():
-    try:
-        from importlib import metadata
-    except ImportError:
-        return []
-    not_adapters = {"core", "common", "adapters", "extractor", "protos", "semantic-interfaces", "postgres-common"}
-    names = set()
-    for dist in metadata.distributions():
-        name = (dist.metadata.get("Name") or "").lower().replace("_", "-")
-        if name.startswith("dbt-") and name[4:] not in not_adapters:
-            names.add(name[4:])
-    return sorted(names)
-
-
 def fatal(channel, kind, message):
     channel.send({"type": "error", "id": None, "error": {"type": kind, "message": message}})
     channel.close()
@@ -1365,8 +1351,8 @@ def main():
     worker = Worker(channel, project_dir, os.path.abspath(opts.manifest_out), dbtRunner, process_state)
     signal.signal(signal.SIGINT, worker.on_sigint)
     reader = threading.Thread(target=worker.read_stdin, name="conductor-reader", daemon=True)
-    channel.send({"type": "ready", "pid": os.getpid(), "python": sys.executable, "dbtVersion": version,
-                  "adapters": installed_adapters()})
+    # The adapters were listed before the worker started (checkPython in src/runner/pythonEnv.ts).
+    channel.send({"type": "ready", "pid": os.getpid(), "python": sys.executable, "dbtVersion": version})
     reader.start()
     worker.serve()
     channel.close()

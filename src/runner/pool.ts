@@ -1,8 +1,8 @@
 // At most one ProjectRunner (so at most one worker) per dbt project root.
 // Runners start nothing until used, so a workspace with many projects costs
 // nothing for the projects nobody runs.
-import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { manifestPathFor } from '../dbt/manifestPath';
 import type { ProjectRunner, RunnerOptions } from './api';
 import { createProjectRunner } from './runner';
 
@@ -49,12 +49,4 @@ export class RunnerPool {
     this.runners.clear();
     await Promise.all(all.map((r) => r.dispose()));
   }
-}
-
-/** <dir>/<project folder name>-<hash of its path>.json: stable per project, readable in a listing. */
-export function manifestPathFor(dir: string, projectRoot: string): string {
-  const root = resolve(projectRoot);
-  const hash = createHash('sha256').update(root).digest('hex').slice(0, 12);
-  const name = root.split(/[\\/]/).pop()?.replace(/[^\w.-]/g, '_') || 'project';
-  return join(dir, `${name}-${hash}.json`);
 }

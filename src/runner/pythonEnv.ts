@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { RunnerError, type PythonEnvironment } from './api';
 
 // Reads package metadata only (no `import dbt`): fast, and works even when dbt is broken.
+// The one place adapters are discovered: the worker does not list them again.
 const PROBE = `
 import json, sys
 out = {"python": sys.executable, "pythonVersion": "%d.%d.%d" % sys.version_info[:3], "dbtVersion": None, "adapters": []}

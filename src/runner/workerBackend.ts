@@ -127,7 +127,7 @@ export class WorkerBackend implements Backend {
     void worker.exited.then(() => this.forget(worker));
     try {
       const ready = await worker.ready;
-      this.log('info', `worker ${ready.pid} ready in ${Date.now() - started} ms (dbt ${ready.dbtVersion}, ${ready.adapters.join(', ') || 'no adapters'})`);
+      this.log('info', `worker ${ready.pid} ready in ${Date.now() - started} ms (dbt ${ready.dbtVersion})`);
       return worker;
     } catch (e) {
       this.forget(worker);

@@ -3,6 +3,7 @@
 // way the process can end into a clear RunnerError for whoever waits.
 import { execa, type ResultPromise } from 'execa';
 import type { ManifestMessage, RawDbtEvent, ReadyMessage, ResultMessage, StatusMessage, WorkerMessage, WorkerRequest } from '../dbt/protocol';
+import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
 import { RunnerError } from './api';
 import { JsonLineReader } from './lineReader';
 import { TailBuffer } from './tailBuffer';
@@ -229,8 +230,6 @@ export class WorkerProcess {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is string => typeof v === 'string';
 
 /** What is wrong with a channel message, if anything: the fields dispatch() and its callers rely on. */
@@ -240,16 +239,16 @@ export function shapeProblem(m: Obj): string | undefined {
       return typeof m.pid === 'number' && typeof m.dbtVersion === 'string' ? undefined : 'ready without pid or dbtVersion';
     case 'event': {
       const e = m.event;
-      return isId(m.id) && isObj(e) && isObj(e.info) && typeof e.info.name === 'string' && isObj(e.data) ? undefined : 'malformed event';
+      return isId(m.id) && isJsonObject(e) && isJsonObject(e.info) && typeof e.info.name === 'string' && isJsonObject(e.data) ? undefined : 'malformed event';
     }
     case 'manifest':
       return isId(m.id) && typeof m.path === 'string' ? undefined : 'manifest without id or path';
     case 'result':
-      return isId(m.id) && isObj(m.result) && typeof m.result.exitCode === 'number' ? undefined : 'result without id or exitCode';
+      return isId(m.id) && isJsonObject(m.result) && typeof m.result.exitCode === 'number' ? undefined : 'result without id or exitCode';
     case 'status':
       return isId(m.id) && typeof m.rssBytes === 'number' ? undefined : 'status without id or rssBytes';
     case 'error':
-      return (m.id === null || isId(m.id)) && isObj(m.error) && typeof m.error.type === 'string' && typeof m.error.message === 'string'
+      return (m.id === null || isId(m.id)) && isJsonObject(m.error) && typeof m.error.type === 'string' && typeof m.error.message === 'string'
         ? undefined
         : 'error without type or message';
     default:

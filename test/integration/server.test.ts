@@ -177,8 +177,12 @@ void describe('language server over LSP (real dbt manifest)', () => {
     const req = await client.waitFor('parseRequested', () => client.parseRequests[before]);
     assert.equal(req.projectRoot, root);
     assert.deepEqual([...req.files].sort(), [p('models/marts/orders.sql'), p('models/marts/schema.yml')]);
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(client.parseRequests.length, before + 1, 'one request for the burst');
+    // A later change is the marker: had the burst asked twice, its second request would come
+    // before the marker's, or (still debounced) take the marker's file in with its own.
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(p('models/staging/stg_orders.sql')), type: 2 }] });
+    const marker = await client.waitFor('the marker\'s parseRequested', () => client.parseRequests[before + 1]);
+    assert.deepEqual(marker.files, [p('models/staging/stg_orders.sql')], 'the marker\'s request holds only its own file');
+    assert.equal(client.parseRequests.length, before + 2, 'one request for the burst, one for the marker');
   });
 
   void it('a deleted model: its diagnostics go, refs to it become unknown', async () => {

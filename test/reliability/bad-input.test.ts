@@ -413,7 +413,7 @@ void describe('bad input', () => {
         '        elif r < 0.8 or inv is None: out.write(rnd.choice(shapes) + b"\\n")',
         '        else: out.write(json.dumps({"type": "event", "id": inv, "event": rnd.choice([None, 5, "x", [], {}, {"info": None}, {"info": {"name": 5}}, {"info": {"name": "X"}}])}).encode() + b"\\n")',
         'noise(300)',
-        'out.write(json.dumps({"type": "ready", "pid": os.getpid(), "python": sys.executable, "dbtVersion": "1.12.6", "adapters": []}).encode() + b"\\n")',
+        'out.write(json.dumps({"type": "ready", "pid": os.getpid(), "python": sys.executable, "dbtVersion": "1.12.6"}).encode() + b"\\n")',
         'for raw in sys.stdin.buffer:',
         '    req = json.loads(raw)',
         '    if req["method"] == "shutdown": break',

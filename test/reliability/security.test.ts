@@ -298,20 +298,20 @@ void describe('security', () => {
       const ac = new AbortController();
       const done = r
         .invoke(
-          { args: ['run', '--select', 'slow_model', '--vars', '{slow: true}'] },
+          { args: ['run', '--select', 'slow_model', '--vars', '{slow: true}'], verboseEvents: true },
           {
             signal: ac.signal,
+            // The slow model's long statement was sent to DuckDB: the database is open and busy.
             onEvent: (e) => {
-              if (e.info.name === 'NodeExecuting' && !pid) pid = Number(e.info.pid);
+              if (!pid && e.info.name === 'SQLQuery' && /range\(/.test(String(e.data.sql ?? ''))) pid = Number(e.info.pid);
             },
           },
         )
         .catch((e: Error) => e);
       let ended: unknown;
       void done.then((v) => (ended = v ?? 'no result'));
-      await waitFor('the slow model to run', 240_000, () => pid > 0 || ended);
+      await waitFor('the slow model\'s query to run', 240_000, () => pid > 0 || ended);
       assert.ok(pid > 0, `the run ended before the slow model ran: ${JSON.stringify(ended)}`);
-      await new Promise((res) => setTimeout(res, 1000));
       seen.push({ state: 'running a model', inet: inetSocketsOf(pid).length, sockets: socketCount(pid) });
       ac.abort();
       await done;
@@ -342,7 +342,8 @@ void describe('security', () => {
       );
       assert.ok(init.capabilities, 'the server answered');
       await connection.sendNotification('initialized', {});
-      await new Promise((res) => setTimeout(res, 500));
+      // Messages are handled in order: an answer to a later request means 'initialized' was handled.
+      await withTimeout(connection.sendRequest('workspace/symbol', { query: '' }), 60_000, 'the answer to workspace/symbol');
       const pid = child.pid!;
       const inet = inetSocketsOf(pid);
       assert.deepEqual(inet, [], 'no TCP/UDP socket');

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import { RunnerError } from '../../src/runner/api';
 import type { Backend, BackendCall, BackendRequest } from '../../src/runner/backend';
-import { manifestPathFor, RunnerPool } from '../../src/runner/pool';
+import { manifestPathFor } from '../../src/dbt/manifestPath';
+import { RunnerPool } from '../../src/runner/pool';
 import { QueuedRunner } from '../../src/runner/runner';
 
 interface Call {

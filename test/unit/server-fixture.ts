@@ -7,17 +7,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, m
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ManifestIndex } from '../../src/dbt/manifest';
+import { repoRoot as fixturesRepoRoot } from '../fixtures/lib/fixtures';
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (let i = 0; i < 10; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures', 'jaffle'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error(`cannot find the repository root above ${start}`);
-}
-
-export const repoRoot = findRepoRoot(__dirname);
+export const repoRoot = fixturesRepoRoot();
 export const jaffleRoot = join(repoRoot, 'test', 'fixtures', 'jaffle');
 export const committedManifestPath = join(repoRoot, 'test', 'fixtures', 'manifests', 'jaffle.manifest.json');
 export const dbtExecutable = join(repoRoot, '.venv', 'bin', 'dbt');
