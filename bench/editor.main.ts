@@ -13,6 +13,7 @@
 // polling does not round them.
 //
 //   node out/bench/editor.main.js --sizes 100,1000,3000 --runs 5 --out rows.json
+//   (--steps openToLens,hoverAndDefinition runs only those measurements)
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const sizes = sizesArg('sizes', [100, 1000, 3000]);
   const runs = intArg('runs', 5);
   const out = argValue('out');
+  chosenSteps(); // a wrong --steps fails before the long set-up
   progress('packaging the extension (the VSIX a user installs)');
   const vsix = await packageExtension();
   const browser = await launchBrowser();
@@ -113,7 +115,7 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     try {
       const ctx: Ctx = { project, runner, model, server, page, wb, runs, what, slim };
       // A failing measurement is reported (screenshot, logs) and the next one still runs.
-      for (const step of [openToLens, codeLensRun, paletteBuild, saveToDiagnostics, hoverAndDefinition]) {
+      for (const step of chosenSteps()) {
         try {
           rows.push(...(await step(ctx)));
         } catch (e) {
@@ -134,6 +136,17 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+const STEPS = [openToLens, codeLensRun, paletteBuild, saveToDiagnostics, hoverAndDefinition];
+
+/** The measurements named by --steps (all by default). */
+function chosenSteps(): typeof STEPS {
+  const names = argValue('steps')?.split(',').map((s) => s.trim());
+  if (!names) return STEPS;
+  const unknown = names.filter((n) => !STEPS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`--steps: unknown ${unknown.join(', ')}; known: ${STEPS.map((s) => s.name).join(', ')}`);
+  return STEPS.filter((s) => names.includes(s.name));
 }
 
 interface Ctx {
@@ -274,9 +287,13 @@ async function openToLens(ctx: Ctx): Promise<BenchRow[]> {
   const { page, project, model } = ctx;
   const none = sides();
   const saved = sides();
+  const toIndex: number[] = [];
   for (let i = 0; i < ctx.runs; i++) {
+    const opened = Date.now();
     await newWindow(ctx, false);
     none.editor.push(await timeUntil(page, await quickOpen(page, model.originalFilePath), LENS, /Run/));
+    const indexed = activationToIndex(ctx.server.userDataDir, opened);
+    if (indexed !== undefined) toIndex.push(indexed);
     await waitIdle(page);
     const fresh = benchRunner(project, join(tmpdir(), `dbt-conductor-bench-open-${process.pid}.json`));
     try {
@@ -302,8 +319,10 @@ async function openToLens(ctx: Ctx): Promise<BenchRow[]> {
     ...row(ctx, 'file open -> code lens, no saved manifest', none, {
       target: issue ? { text: '< 1 s', met: (s) => s.median < 1000 } : undefined,
       issueTarget: issue ? 'open-no-manifest' : undefined,
-      note: "no saved manifest: the extension starts the worker and parses (dbt's partial-parse file present); runner level: a new worker's start and parse; cold: `dbt parse`",
+      note: "no saved manifest: the lens comes from the index of the project's files (src/dbt/fileIndex.ts) while the worker starts and parses; runner level: a new worker's start and parse; cold: `dbt parse`",
     }),
+    // Absent when the extension logged no index (one without src/editor/fileIndexes.ts: a baseline build).
+    ...(toIndex.length > 0 ? [makeRow({ name: "editor: activation -> index of the files ready, no saved manifest (extension's log)", projectSize: project.size, unit: 'ms', ours: toIndex, note: "from the extension's own log line: the code lens can show from then on" })] : []),
     ...row(ctx, 'file open -> code lens, saved manifest', saved, { note: 'saved manifest: runner level is reading and indexing the slim manifest' }),
   ];
 }
@@ -387,11 +406,11 @@ async function clearHistory(page: Page): Promise<void> {
 }
 
 /**
- * The times (epoch ms) of the invocation header and summary lines of `label`
- * in the extension's log channel after `since`, from its log file under the
- * user-data dir (a LogOutputChannel writes "YYYY-MM-DD HH:MM:SS.mmm [level] text").
+ * The lines of the extension's log channel written after `since`, with their
+ * times (epoch ms), from its log file under the user-data dir (a
+ * LogOutputChannel writes "YYYY-MM-DD HH:MM:SS.mmm [level] text").
  */
-function extensionLogTimes(userDataDir: string, label: string, since: number): { header: number; summary: number } | undefined {
+function extensionLog(userDataDir: string, since: number): { at: number; text: string }[] {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -402,21 +421,34 @@ function extensionLogTimes(userDataDir: string, label: string, since: number): {
   try {
     walk(join(userDataDir, 'logs'));
   } catch {
-    return undefined;
+    return [];
   }
-  let header: number | undefined;
-  let summary: number | undefined;
+  const out: { at: number; text: string }[] = [];
   for (const f of files) {
     for (const line of readFileSync(f, 'utf8').split('\n')) {
       const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \[\w+\] (.*)$/.exec(line);
-      if (!m) continue;
-      const at = new Date(m[1]!.replace(' ', 'T')).getTime();
-      if (at < since - 1000) continue;
-      if (m[2]!.startsWith(`━━ ${label} ━━`)) header = at;
-      else if (m[2]!.startsWith(`━━ ${label} succeeded`)) summary = at;
+      const at = m ? new Date(m[1]!.replace(' ', 'T')).getTime() : NaN;
+      if (m && at >= since - 1000) out.push({ at, text: m[2]! });
     }
   }
+  return out;
+}
+
+/** The times of the invocation header and summary lines of `label` in the extension's log after `since`. */
+function extensionLogTimes(userDataDir: string, label: string, since: number): { header: number; summary: number } | undefined {
+  const lines = extensionLog(userDataDir, since).reverse();
+  const header = lines.find((l) => l.text.startsWith(`━━ ${label} ━━`))?.at;
+  const summary = lines.find((l) => l.text.startsWith(`━━ ${label} succeeded`))?.at;
   return header !== undefined && summary !== undefined ? { header, summary } : undefined;
+}
+
+/** Activation -> the index of the project's files ready (its code lens), as the extension logs it (fileIndexes.ts). */
+function activationToIndex(userDataDir: string, since: number): number | undefined {
+  const line = extensionLog(userDataDir, since)
+    .reverse()
+    .find((l) => l.text.startsWith('Indexed the files of '));
+  const ms = line && /\((\d+) ms after activation\)/.exec(line.text)?.[1];
+  return ms ? Number(ms) : undefined;
 }
 
 /** Palette "dbt: Build Whole Project" -> the first node row; then cancelled. */

@@ -20,6 +20,7 @@ import { ResultDiagnostics } from './editor/diagnostics';
 import { HistoryStore, loadSaved } from './editor/historyStore';
 import type { ModelDocsPanel } from './editor/docsPanel';
 import type { DocsSite } from './editor/docsSite';
+import { FileIndexes } from './editor/fileIndexes';
 import { JinjaSqlLanguage } from './editor/jinjaSql';
 import { DbtLanguageClient } from './editor/languageClient';
 import { registerLanguageCommands } from './editor/languageCommands';
@@ -87,10 +88,11 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   }));
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
   const testTree = new TestTreeProvider(runnerHost.history, manifests, diagnostics);
-  const codeLens = new DbtCodeLensProvider(config, projects, manifests);
+  const fileIndexes = new FileIndexes(manifests, lsp, (m) => output.info(m));
+  const codeLens = new DbtCodeLensProvider(config, projects, (root) => fileIndexes.indexFor(root));
   const parser = new ParseScheduler({ config, projects, host: runnerHost, statusBar, lsp });
   const settings = new SettingsChanges({ python, host: runnerHost, parser, codeLens, projects, output });
-  const { ready, disposables } = watchProjects({ projects, manifests, lsp, parser, history: runnerHost.history, diagnostics, output });
+  const { ready, disposables } = watchProjects({ projects, manifests, lsp, parser, history: runnerHost.history, diagnostics, fileIndexes, output });
   const testExplorer = new TestExplorer({ host: runnerHost, manifests, projects, ctx: () => ({ config, statusBar }), staleCheck: () => diagnostics.staleCheck() });
   const timeline = new TimelinePanel(context.extensionUri, { host: runnerHost, manifests, projects, nodeTree });
   context.subscriptions.push(
@@ -105,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
       compiled.refreshFrom(entry);
       lsp.notifyShowColumns(entry);
     }),
+    fileIndexes,
+    fileIndexes.onDidChange(() => codeLens.refresh()),
     new JinjaSqlLanguage(projects, config),
     ...registerLanguageCommands(lsp, (m) => output.info(m)),
     ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, diagnostics, python, settings, ready, state: context.workspaceState, showOutput: () => output.show() }),

@@ -7,7 +7,7 @@
 import { jinjaRegions, tokenize } from './jinjaRefs';
 
 export interface JinjaBlock {
-  /** `if`, `for`, `macro`, `call`, `test`, `materialization`, `snapshot`, `docs`, `set`, `filter`, ... */
+  /** `if`, `for`, `macro`, `call`, `test`, `data_test`, `materialization`, `snapshot`, `docs`, `set`, `filter`, ... */
   keyword: string;
   /** The defined name for macro, test, materialization, snapshot, docs and block set (`{% set x %}`); else null. */
   name: string | null;
@@ -23,12 +23,13 @@ export interface JinjaBlock {
 }
 
 /** Statements that open a block closed by `end<keyword>`. */
-const BLOCK_KEYWORDS = new Set(['if', 'for', 'macro', 'call', 'filter', 'test', 'materialization', 'snapshot', 'docs', 'block', 'with', 'autoescape', 'set']);
+const BLOCK_KEYWORDS = new Set(['if', 'for', 'macro', 'call', 'filter', 'test', 'data_test', 'materialization', 'snapshot', 'docs', 'block', 'with', 'autoescape', 'set']);
 
 /** Blocks whose body runs only under a condition, or only when called: dbt's parse may not render it. */
-const CONDITIONAL_KEYWORDS = new Set(['if', 'for', 'macro', 'call', 'test', 'materialization']);
+const CONDITIONAL_KEYWORDS = new Set(['if', 'for', 'macro', 'call', 'test', 'data_test', 'materialization']);
 
-const NAMED_KEYWORDS = new Set(['macro', 'test', 'materialization', 'snapshot', 'docs', 'set']);
+// `data_test` is dbt's newer spelling of a generic test block.
+const NAMED_KEYWORDS = new Set(['macro', 'test', 'data_test', 'materialization', 'snapshot', 'docs', 'set']);
 
 /** Every block of the text, in order of their opening tags. */
 export function jinjaBlocks(text: string): JinjaBlock[] {

@@ -13,7 +13,11 @@ export interface ManifestChangedParams {
   projectRoot: string;
   /**
    * Absolute path of a complete manifest.json-shaped file: the worker's slim
-   * manifest (written atomically), or the project's target/manifest.json.
+   * manifest (written atomically), or the project's target/manifest.json;
+   * or, before dbt's first parse, the index of the project's files
+   * (src/dbt/fileIndex.ts, marked `metadata.dbt_conductor_provisional`): the
+   * server answers hover, definition and completion from it but runs no
+   * checks, and never lets it replace a manifest dbt wrote.
    */
   manifestPath: string;
   /** True when the manifest may not match the files (e.g. target/manifest.json read without a worker). */

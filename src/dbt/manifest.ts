@@ -266,6 +266,8 @@ export class ManifestIndex {
   readonly dbtVersion: string | null;
   readonly schemaVersion: number | null;
   readonly adapterType: string | null;
+  /** Built from the project's files before dbt parsed it (src/dbt/fileIndex.ts): no checks may run on it. */
+  readonly provisional: boolean;
   /** One-line notes about what was tolerated (unknown schema version, skipped entries). */
   readonly warnings: string[] = [];
 
@@ -299,6 +301,7 @@ export class ManifestIndex {
     this.dbtVersion = str(metadata.dbt_version);
     this.schemaVersion = schemaVersionOf(str(metadata.dbt_schema_version));
     this.adapterType = str(metadata.adapter_type);
+    this.provisional = metadata.dbt_conductor_provisional === true;
     if (this.schemaVersion !== null && !KNOWN_SCHEMA_VERSIONS.includes(this.schemaVersion)) {
       this.warnings.push(`manifest schema v${this.schemaVersion} (dbt ${this.dbtVersion ?? '?'}) is not one this extension knows (v9-v12); reading it leniently`);
     }

@@ -64,6 +64,7 @@ export class InvocationHistory {
   private nextId = 1;
   /** The latest result of every test. */
   readonly tests: TestState;
+  private endedCount = 0;
 
   constructor(
     private readonly keep = 20,
@@ -71,6 +72,11 @@ export class InvocationHistory {
   ) {
     this.tests = tests;
     this.nextId = Math.max(0, ...tests.all().map((t) => t.invocationId)) + 1;
+  }
+
+  /** How many invocations have ended: the views show an end at once, without their batching delay. */
+  get ended(): number {
+    return this.endedCount;
   }
 
   /** `options.testSubject` tells the reducer what a test checks when the events do not (from the manifest). */
@@ -130,6 +136,7 @@ export class InvocationHistory {
     if (result.exitCode === 2 && result.exception && !result.cancelled) entry.error = `${result.exception.type}: ${result.exception.message}`;
     for (const node of entry.rows) if (isTestNode(node.resourceType)) this.tests.record(entry.projectRoot, entry.command, entry.id, node, entry.startedAt);
     this.tests.endInvocation(entry.id);
+    this.endedCount++;
   }
 
   /** The invocation ended without a result: the runner failed, or had to kill dbt after a cancel. */
@@ -153,6 +160,7 @@ export class InvocationHistory {
     entry.status = cancelled ? 'cancelled' : 'error';
     entry.error = message;
     this.tests.endInvocation(entry.id);
+    this.endedCount++;
   }
 
   /** A cancelled invocation's selected nodes that never started (see results.addNotRun). */

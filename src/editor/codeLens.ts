@@ -1,15 +1,15 @@
 // "Run | Build | Test | Compile | Preview" above each model, seed and
 // snapshot file, and on each model entry of schema YAML files, of the project
 // and of its installed packages (dbt_packages/<dir>/...). Which file is
-// which node comes from the cached manifest: before the first parse there is
+// which node comes from the cached manifest; before dbt's first parse, from
+// the index of the project's files (fileIndexes.ts); with neither there is
 // simply no lens (and no error).
 import { relative, sep } from 'node:path';
 import * as vscode from 'vscode';
-import type { ManifestEntry } from '../dbt/manifest';
+import type { ManifestEntry, ManifestIndex } from '../dbt/manifest';
 import { packageOfPath, readPackageRoots, type PackageRoot } from '../dbt/packageRoots';
 import { entryLines } from '../dbt/schemaYaml';
 import type { CodeLensAction, Config } from './config';
-import type { ManifestStore } from './manifests';
 import type { Projects } from './projects';
 import type { NodeTarget } from './target';
 
@@ -37,7 +37,8 @@ export class DbtCodeLensProvider implements vscode.CodeLensProvider {
   constructor(
     private readonly config: Config,
     private readonly projects: Projects,
-    private readonly manifests: ManifestStore,
+    /** The project's manifest, or the index of its files before dbt's first parse. */
+    private readonly indexOf: (projectRoot: string) => ManifestIndex | undefined,
   ) {}
 
   /** Installed packages per project root, read again after every manifest load. */
@@ -53,7 +54,7 @@ export class DbtCodeLensProvider implements vscode.CodeLensProvider {
     if (!this.config.codeLensEnabled(document.uri)) return [];
     const project = this.projects.forUri(document.uri);
     if (!project) return [];
-    const index = this.manifests.get(project.root)?.index;
+    const index = this.indexOf(project.root);
     if (!index) return [];
     let rel = relative(project.root, document.uri.fsPath).split(sep).join('/');
     let packageName = index.projectName;

@@ -54,6 +54,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   private readonly nodeElements = new WeakMap<NodeRun, NodeTreeElement>();
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
+  /** history.ended when the view was last refreshed. */
+  private shownEnded = 0;
 
   constructor(
     private readonly history: InvocationHistory,
@@ -68,7 +70,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     const rows = this.history.list().reduce((n, e) => n + e.rows.length, 0);
     const interval = Math.min(1000, Math.max(150, rows / 3));
     const wait = this.lastRefresh + interval - Date.now();
-    if (wait <= 0) return this.fire();
+    // The final state of an invocation is shown at once; only the stream of events is batched.
+    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
     this.pending ??= setTimeout(() => this.fire(), wait);
   }
 
@@ -76,6 +79,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     clearTimeout(this.pending);
     this.pending = undefined;
     this.lastRefresh = Date.now();
+    this.shownEnded = this.history.ended;
     const live = new Set(this.history.list().map((e) => e.id));
     for (const id of this.invocationElements.keys()) if (!live.has(id)) this.invocationElements.delete(id);
     this.changed.fire(undefined);

@@ -4,6 +4,7 @@
 // results), and the first discovery, which loads the manifests cached by
 // the previous session (a file read, no Python) before parsing on open.
 import * as vscode from 'vscode';
+import type { FileIndexes } from './fileIndexes';
 import type { DbtLanguageClient } from './languageClient';
 import type { ManifestStore } from './manifests';
 import type { Output } from './output';
@@ -20,6 +21,8 @@ export interface LifecycleDeps {
   parser: ParseScheduler;
   history: InvocationHistory;
   diagnostics: ResultDiagnostics;
+  /** Code lens and navigation from the files while a project has no manifest yet. */
+  fileIndexes: FileIndexes;
   output: Output;
 }
 
@@ -59,6 +62,7 @@ export function watchProjects(deps: LifecycleDeps): { ready: Promise<void>; disp
       for (const p of found) {
         const loaded = await manifests.load(p.root);
         if (loaded) lsp.notifyManifest(p.root, loaded.path, true);
+        else void deps.fileIndexes.build(p.root).catch((e: unknown) => output.warn(`Indexing the files of ${p.root} failed: ${String(e)}`));
       }
       parser.parseIfOpened(vscode.window.activeTextEditor);
     })

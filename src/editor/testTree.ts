@@ -28,6 +28,8 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   private staleOnes = new Set<TestResult>();
   private lastRefresh = 0;
   private pending: NodeJS.Timeout | undefined;
+  /** history.ended when the view was last refreshed. */
+  private shownEnded = 0;
   /** testGroupsKey of what the view shows. */
   private shownKey = '';
   private relabel = false;
@@ -45,7 +47,8 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   refresh(relabel = false): void {
     this.relabel ||= relabel;
     const wait = this.lastRefresh + 300 - Date.now();
-    if (wait <= 0) return this.fire();
+    // The final state of an invocation is shown at once; only the stream of events is batched.
+    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
     this.pending ??= setTimeout(() => this.fire(), wait);
   }
 
@@ -53,6 +56,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     clearTimeout(this.pending);
     this.pending = undefined;
     this.lastRefresh = Date.now();
+    this.shownEnded = this.history.ended;
     this.groups = this.history.testGroups();
     const stale = this.diagnostics.staleCheck();
     this.staleOnes = new Set(this.groups.flatMap((g) => g.tests).filter(stale));

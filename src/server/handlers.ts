@@ -72,7 +72,8 @@ export class Handlers {
     const target = targetAt(at.index, at.doc.getText(), at.offset, at.info);
     if (!target) return null;
     let value = hoverMarkdown(at.index, target);
-    if (at.info.project.stale) value += '\n\n*From a manifest that may be stale (read from target/, not from a live parse).*';
+    if (at.index.provisional) value += '\n\n*From files, not yet parsed: dbt has not parsed this project yet.*';
+    else if (at.info.project.stale) value += '\n\n*From a manifest that may be stale (read from target/, not from a live parse).*';
     return { contents: { kind: MarkupKind.Markdown, value }, range: { start: at.doc.positionAt(target.start), end: at.doc.positionAt(target.end) } };
   }
 

@@ -143,7 +143,13 @@ export class ProjectRegistry {
       return false;
     }
     // A newer load started meanwhile, or the client spoke after our own discovery: drop this one.
-    if (generation !== project.generation || (source === 'discovered' && project.manifestSource === 'client')) return false;
+    // An index of the files (provisional) never replaces a manifest dbt wrote, and any such manifest replaces it.
+    const current = project.index && !project.index.provisional ? project.manifestSource : null;
+    if (generation !== project.generation || (source === 'discovered' && current === 'client')) return false;
+    if (index.provisional && current !== null) {
+      this.log('info', `index of the files of ${project.root} ignored: the manifest of dbt's parse is already loaded`);
+      return false;
+    }
     project.index = index;
     project.manifestPath = manifestPath;
     project.stale = stale;
@@ -153,7 +159,7 @@ export class ProjectRegistry {
     this.log(
       'info',
       `manifest for ${project.name ?? project.root}: ${s.models} models, ${s.sources} sources, ${s.macros} macros, ${s.docs} docs ` +
-        `(dbt ${index.dbtVersion ?? '?'}, ${Date.now() - started} ms)${stale ? ' [stale: read from disk, may not match the files]' : ''}`,
+        `(${index.provisional ? 'from files, not yet parsed' : `dbt ${index.dbtVersion ?? '?'}`}, ${Date.now() - started} ms)${stale ? ' [stale: read from disk, may not match the files]' : ''}`,
     );
     for (const w of index.warnings) this.log('warn', `manifest for ${project.root}: ${w}`);
     return true;

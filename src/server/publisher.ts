@@ -50,7 +50,7 @@ export class DiagnosticsPublisher {
     const doc = path ? this.files.open(path) : undefined;
     let diags: Diagnostic[] = [];
     // Files of the project and of its installed packages; each ref resolves from the file's own package, as dbt does.
-    if (path && info && doc && info.project.index && info.packageName !== null && info.project.index.packages.has(info.packageName)) {
+    if (path && info && doc && info.project.index && !info.project.index.provisional && info.packageName !== null && info.project.index.packages.has(info.packageName)) {
       const version = doc.version;
       const settings = await this.config.get(info.project.root);
       const current = this.files.open(path);
@@ -81,7 +81,8 @@ export class DiagnosticsPublisher {
       else next.set(uri, [d]);
     };
     const index = project.index;
-    if (index) {
+    // Checks on an index of the files would contradict dbt (it knows no configs, tests or Jinja): they wait for the parse.
+    if (index && !index.provisional) {
       const settings = await this.config.get(project.root);
       for (const f of checkModels(index, settings)) {
         const path = this.registry.resolvePath(project, f.entry.packageName, f.path);

@@ -125,19 +125,28 @@ const LANG_FIXTURES = ['lang-connector', 'lang-project', 'lang-vendored'];
 
 /** Copies the language fixtures into a new temp folder and runs `dbt deps` where a project needs it (no network: local packages only). */
 export function copyLangFixtures(): LangFixtures {
-  const dir = mkdtempSync(join(tmpdir(), 'dbtc-lang-'));
-  for (const name of LANG_FIXTURES) {
-    cpSync(join(repoRoot, 'test', 'fixtures', name), join(dir, name), { recursive: true, filter: (src) => !/[/\\](target|logs)$/.test(src) && !src.endsWith('.duckdb') });
-  }
-  const project = join(dir, 'lang-project');
-  runDbt(project, ['deps']);
+  const { dir, remove } = copyFixtures(LANG_FIXTURES, ['lang-project']);
   return {
     dir,
     connector: join(dir, 'lang-connector'),
-    project,
+    project: join(dir, 'lang-project'),
     vendored: join(dir, 'lang-vendored'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove,
   };
+}
+
+/**
+ * Copies fixtures (test/fixtures/<name>) side by side into a new temp folder, so
+ * `local: ../x` packages resolve, and runs `dbt deps` in `withDeps` (which makes
+ * their `local:` packages symlinks under dbt_packages/, as for a user).
+ */
+export function copyFixtures(names: string[], withDeps: string[] = []): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dbtc-fixtures-'));
+  for (const name of names) {
+    cpSync(join(repoRoot, 'test', 'fixtures', name), join(dir, name), { recursive: true, filter: (src) => !/[/\\](target|logs)$/.test(src) && !src.endsWith('.duckdb') });
+  }
+  for (const name of withDeps) runDbt(join(dir, name), ['deps']);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function runDbt(root: string, args: string[]): void {

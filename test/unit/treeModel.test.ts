@@ -201,6 +201,19 @@ void describe('InvocationHistory bookkeeping', () => {
     }
   });
 
+  void it('counts the invocations that ended (by a result or a failure), not those started or streaming', () => {
+    const build = loadStream('build');
+    const h = new InvocationHistory();
+    const a = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    const b = h.start({ label: 'dbt build', args: ['build'], projectRoot: '/p', projectName: 'jaffle' });
+    for (const e of build.events) h.event(a, e);
+    assert.equal(h.ended, 0);
+    h.finish(a, resultOf(build));
+    assert.equal(h.ended, 1);
+    h.fail(b, 'the worker died');
+    assert.equal(h.ended, 2);
+  });
+
   void it('reads dbt 1.8 streams too', () => {
     const old = loadStream('dbt18/build');
     const h = new InvocationHistory();
