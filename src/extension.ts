@@ -21,6 +21,7 @@ import type { LineageViews } from './editor/lineage';
 import { setUpLineageAndDocs } from './editor/lineageCommands';
 import { JinjaSqlLanguage } from './editor/jinjaSql';
 import { registerLanguageCommands } from './editor/languageCommands';
+import { registerCompiledJump } from './editor/compiledJump';
 import { ManifestStore } from './editor/manifests';
 import { NodeTreeProvider } from './editor/nodeTree';
 import { Output } from './editor/output';
@@ -188,7 +189,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     })
     .catch((e: unknown) => output.error(`Looking for dbt projects failed: ${e instanceof Error ? e.message : String(e)}`));
 
-  subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)));
+  subs.push(new JinjaSqlLanguage(projects, config), ...registerLanguageCommands(lsp, (m) => output.info(m)), ...registerCompiledJump({ projects, manifests }));
   subs.push(...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, ready, state: context.workspaceState, showOutput: () => output.show() }));
 
   const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });
