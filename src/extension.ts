@@ -15,6 +15,7 @@ import { parseFailureOf } from './dbt/diagnosticsModel';
 import { CODE_LENS_SELECTOR, DbtCodeLensProvider } from './editor/codeLens';
 import { registerCommands } from './editor/commands';
 import { CompiledSql } from './editor/compiled';
+import { registerCompiledJump } from './editor/compiledJump';
 import { Config } from './editor/config';
 import { ResultDiagnostics } from './editor/diagnostics';
 import { HistoryStore, loadSaved } from './editor/historyStore';
@@ -111,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     fileIndexes.onDidChange(() => codeLens.refresh()),
     new JinjaSqlLanguage(projects, config),
     ...registerLanguageCommands(lsp, (m) => output.info(m)),
+    ...registerCompiledJump({ projects, manifests }),
     ...registerCommands({ config, projects, manifests, host: runnerHost, statusBar, results, timeline, compiled, nodeTree, testTree, diagnostics, python, settings, ready, state: context.workspaceState, showOutput: () => output.show() }),
   );
   const docs = setUpLineageAndDocs(context.extensionUri, { config, statusBar, projects, manifests, host: runnerHost, ready });

@@ -7,12 +7,20 @@
 import * as vscode from 'vscode';
 import type { InvocationEntry } from '../dbt/treeModel';
 
-const COMPILED_SCHEME = 'dbt-compiled';
+export const COMPILED_SCHEME = 'dbt-compiled';
 
 /** The tab's URI: its path's last segment is the tab title; the query tells nodes of different projects apart. */
 export function compiledUri(projectRoot: string, uniqueId: string): vscode.Uri {
   const name = uniqueId.split('.').pop() ?? uniqueId;
   return vscode.Uri.from({ scheme: COMPILED_SCHEME, path: `/${name}.sql (compiled)`, query: new URLSearchParams({ project: projectRoot, node: uniqueId }).toString() });
+}
+
+/** The node a compiled SQL tab shows (the inverse of compiledUri). */
+export function nodeOfCompiledUri(uri: vscode.Uri): { projectRoot: string; uniqueId: string } | undefined {
+  const q = new URLSearchParams(uri.query);
+  const projectRoot = q.get('project');
+  const uniqueId = q.get('node');
+  return projectRoot && uniqueId ? { projectRoot, uniqueId } : undefined;
 }
 
 export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.Disposable {

@@ -2,12 +2,11 @@
 // dbt side bar: both follow the node of the active editor, show the
 // manifest's lineage around it (src/editor/lineageView.ts), and redraw
 // their run badges while dbt runs.
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { isLineageNode } from '../dbt/lineage';
 import type { ManifestIndex } from '../dbt/manifest';
 import { yamlEntities } from '../dbt/yamlPositions';
-import type { ManifestStore } from './manifests';
+import { nodeFile, type ManifestStore } from './manifests';
 import type { Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 import { relPath } from './target';
@@ -153,18 +152,9 @@ export class LineageViews implements vscode.Disposable, vscode.WebviewViewProvid
     return vscode.window.showTextDocument(uri, { preview: true, viewColumn: column });
   }
 
-  /**
-   * The file a node is defined in, or `path` (relative to the node's package,
-   * like its patch path); packages are under the project's packages-install-path.
-   */
+  /** The file a node is defined in, or `path` relative to the node's package. */
   fileOf(projectRoot: string, uniqueId: string, path?: string): vscode.Uri | undefined {
-    const index = this.manifests.get(projectRoot)?.index;
-    const entry = index?.get(uniqueId);
-    const rel = path ?? entry?.originalFilePath;
-    if (!index || !entry || !rel) return undefined;
-    const project = this.projects.get(projectRoot);
-    const base = entry.packageName === index.projectName || !project ? projectRoot : join(projectRoot, project.packagesInstallPath, entry.packageName);
-    return vscode.Uri.file(join(base, rel));
+    return nodeFile(this.manifests, this.projects, projectRoot, uniqueId, path);
   }
 
   dispose(): void {

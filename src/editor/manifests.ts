@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ManifestIndex } from '../dbt/manifest';
 import { manifestPathFor } from '../dbt/manifestPath';
+import type { Projects } from './projects';
 
 export interface LoadedManifest {
   index: ManifestIndex;
@@ -73,4 +74,18 @@ export function manifestTags(index: ManifestIndex): string[] {
   const tags = new Set<string>();
   for (const e of index.byId.values()) for (const t of e.tags) tags.add(t);
   return [...tags].sort();
+}
+
+/**
+ * The file a node is defined in, or `path` (relative to the node's package,
+ * like its patch path); packages are under the project's packages-install-path.
+ */
+export function nodeFile(manifests: ManifestStore, projects: Projects, projectRoot: string, uniqueId: string, path?: string): vscode.Uri | undefined {
+  const index = manifests.get(projectRoot)?.index;
+  const entry = index?.get(uniqueId);
+  const rel = path ?? entry?.originalFilePath;
+  if (!index || !entry || !rel) return undefined;
+  const project = projects.get(projectRoot);
+  const base = entry.packageName === index.projectName || !project ? projectRoot : join(projectRoot, project.packagesInstallPath, entry.packageName);
+  return vscode.Uri.file(join(base, rel));
 }

@@ -13,6 +13,8 @@ export async function run(): Promise<void> {
   // tests that edit a buffer and then revert it would write to the project.
   await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 240_000, reporter: 'spec' });
+  // For a developer's narrow run: E2E_GREP='Go to Compiled' npm test -- host
+  if (process.env.E2E_GREP) mocha.grep(process.env.E2E_GREP);
   const trusted = vscode.workspace.isTrusted;
   // E2E_SUITES=<regex> runs only the matching suite files, for debugging.
   const only = process.env.E2E_SUITES ? new RegExp(process.env.E2E_SUITES) : undefined;

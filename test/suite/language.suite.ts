@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { loadJinjaSqlGrammar, scopesOf, tokenizeLines } from '../unit/textmate';
-import { closeEditors, conductor, ensureParsed, EXTENSION_ID, fileText, fileUri, openFile, projectRoot, runCommand, waitFor } from './helpers';
+import { closeEditors, conductor, ensureParsed, EXTENSION_ID, fileText, fileUri, lineOf, openFile, projectRoot, runCommand, waitFor } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'dbt');
 
@@ -120,6 +120,33 @@ suite('dbt language', () => {
     } finally {
       writeFileSync(join(projectRoot(), rel), original);
     }
+  });
+
+  test('Go to Compiled Line and back: a line below an injected ephemeral CTE, and a line of the CTE itself', async () => {
+    const rel = 'models/marts/orders.sql';
+    const editor = await openFile(rel);
+    const sourceLine = lineOf(rel, 'coalesce(p.coupon_amount, 0)');
+    editor.selection = new vscode.Selection(sourceLine, 4, sourceLine, 4);
+    const compiled = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('dbtConductor.goToCompiledLine');
+    assert.ok(compiled, 'the compiled tab is shown');
+    assert.equal(compiled.document.uri.scheme, 'dbt-compiled');
+    const at = compiled.selection.start.line;
+    // The injected CTE of int_order_payments pushes the model's own lines down.
+    assert.ok(at > sourceLine, `compiled line ${at} is below source line ${sourceLine}`);
+    assert.match(compiled.document.lineAt(at).text, /coalesce\(p\.coupon_amount, 0\) as coupon_amount/);
+
+    const back = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('dbtConductor.goToSourceLine');
+    assert.ok(back);
+    assert.equal(back.document.uri.fsPath, fileUri(rel).fsPath);
+    assert.equal(back.selection.start.line, sourceLine);
+
+    // A line of the inlined ephemeral model leads to the ref() that pulled it in.
+    const cteLine = compiled.document.getText().split('\n').findIndex((l) => l.includes("payment_method = 'coupon'"));
+    assert.ok(cteLine >= 0, 'the compiled SQL holds the ephemeral CTE');
+    const again = await vscode.window.showTextDocument(compiled.document, compiled.viewColumn);
+    again.selection = new vscode.Selection(cteLine, 0, cteLine, 0);
+    const ref = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('dbtConductor.goToSourceLine');
+    assert.equal(ref?.selection.start.line, lineOf(rel, "ref('int_order_payments')"));
   });
 
   test('dbt: Restart Language Server: hovers work again afterwards', async () => {
