@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { parseRequested, type ChecksSettings } from '../../src/dbt/lspProtocol';
+import { manifestChanged, parseRequested, type ChecksSettings } from '../../src/dbt/lspProtocol';
 import { repoRoot } from '../unit/server-fixture';
 
 export const WAIT_MS = 15_000;
@@ -138,6 +138,16 @@ export function startServer(): Client {
   const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stderr!.resume();
   return new Client(proc);
+}
+
+/** A server for `root`, handed the manifest (or index of the files) at `manifestPath`, once it logged `loaded`. */
+export async function startServerOn(root: string, manifestPath: string, loaded: RegExp): Promise<Client> {
+  const client = startServer();
+  await client.start(root);
+  const logged = client.nextLog(loaded);
+  await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath, stale: false });
+  await logged;
+  return client;
 }
 
 /** Writes JSON the way the worker does: temp file, then rename. */

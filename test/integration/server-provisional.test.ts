@@ -12,7 +12,7 @@ import { DiagnosticCodes, manifestChanged } from '../../src/dbt/lspProtocol';
 import { indexProjectFiles, nodeFileTree } from '../../src/dbt/fileIndex';
 import { slimManifest } from '../../src/dbt/manifest';
 import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
-import { startServer, uri, writeAtomically, type Client, type Location } from './lspTestClient';
+import { startServerOn, uri, writeAtomically, type Client, type Location } from './lspTestClient';
 
 type Hover = { contents: { kind: string; value: string } };
 
@@ -27,11 +27,7 @@ void describe('language server on the index of the files, before dbt parses', ()
     writeFiles(root, extraFiles);
     indexPath = join(dirname(root), 'conductor', 'files.json');
     writeAtomically(indexPath, (await indexProjectFiles(root, nodeFileTree)).manifest);
-    client = startServer();
-    await client.start(root);
-    const loaded = client.nextLog(/manifest for jaffle: \d+ models.*from files, not yet parsed/);
-    await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath: indexPath, stale: false });
-    await loaded;
+    client = await startServerOn(root, indexPath, /manifest for jaffle: \d+ models.*from files, not yet parsed/);
   });
 
   after(async () => {

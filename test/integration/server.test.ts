@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { DiagnosticCodes, manifestChanged, parseError } from '../../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../../src/dbt/manifest';
 import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
-import { startServer, uri, writeAtomically, type Client, type Location } from './lspTestClient';
+import { startServer, startServerOn, uri, writeAtomically, type Client, type Location } from './lspTestClient';
 
 void describe('language server over LSP (real dbt manifest)', () => {
   let root: string;
@@ -24,11 +24,7 @@ void describe('language server over LSP (real dbt manifest)', () => {
     writeFiles(root, extraFiles);
     slimPath = join(dirname(root), 'conductor', 'manifest.json');
     writeAtomically(slimPath, slimManifest(dbtParse(root)));
-    client = startServer();
-    await client.start(root);
-    const loaded = client.nextLog(/manifest for jaffle: \d+ models/);
-    await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath: slimPath, stale: false });
-    await loaded;
+    client = await startServerOn(root, slimPath, /manifest for jaffle: \d+ models/);
   });
 
   after(async () => {
