@@ -1012,11 +1012,17 @@ class Worker:
                     "type": "WorkerInternalError",
                     "message": "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc(limit=8))}})
 
-    def callbacks(self, inv_id, verbose):
+    def callbacks(self, inv_id, verbose, held=None):
+        """`held` collects the CommandCompleted of a parse that runs before the command: a cold
+        process completes once, at the end, so that one is neither the command's completion
+        (a cancel after it must still stop the command) nor sent, unless the parse fails."""
         send = self.channel.send_event
 
         def on_event(msg):
             if msg.info.name == "CommandCompleted":
+                if held is not None:
+                    held.append(msg)
+                    return
                 self.disarm_after_completion()
             try:
                 if verbose or msg.info.name not in NOISE_EVENTS:
@@ -1054,9 +1060,9 @@ class Worker:
             files = fingerprint_files(self.project_dir, profiles_dir_of(pargs, self.project_dir))
         return pargs, (files, parse_key(pargs))
 
-    def run_dbt(self, inv_id, args, kwargs, verbose, manifest):
+    def run_dbt(self, inv_id, args, kwargs, verbose, manifest, held=None):
         """One dbtRunner.invoke on this (main) thread, interruptible by cancel."""
-        runner = self.dbtRunner(manifest=manifest, callbacks=self.callbacks(inv_id, verbose))
+        runner = self.dbtRunner(manifest=manifest, callbacks=self.callbacks(inv_id, verbose, held))
         self.process_state.before_invocation(parsing=manifest is None)
         TaskRecorder.task = None
         with self.lock:
@@ -1186,10 +1192,14 @@ class Worker:
         """
         if forced:
             self.manifest = None
-        pres = self.run_dbt(inv_id, ["parse"] + [x for option in pargs for x in option], {}, verbose, None)
+        held = []
+        pres = self.run_dbt(inv_id, ["parse"] + [x for option in pargs for x in option], {}, verbose, None, held)
         if pres.success and pres.result is not None:
             self.remember_manifest(inv_id, pres.result, key)
             return None
+        for msg in held:  # the parse's failure is the answer: its completion is the command's
+            self.disarm_after_completion()
+            self.channel.send_event(inv_id, msg)
         return pres
 
     def build_result(self, command, res, parsed, was_cancelled, started):

@@ -115,7 +115,11 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
     // (the worker had answered) and exit 2 cold (the SIGINT landed while the process was exiting).
     void it('a cancel that arrives once dbt completed the command changes nothing, on both backends', T, async () => {
       const args = ['run', '--select', 'stg_customers', 'stg_orders'];
+      const model = join(p.root, 'models', 'staging', 'stg_customers.sql');
+      const original = readFileSync(model, 'utf8');
       for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        // An edit makes the worker parse before the run: that parse's completion is not the command's.
+        writeFileSync(model, `${original}\n-- edited before the ${name} run\n`);
         const ac = new AbortController();
         const { result: r, names } = await record(runner, args, ac.signal, (e) => {
           if (e.info.name === 'CommandCompleted') ac.abort();
@@ -125,7 +129,9 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
         assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
         assert.equal(statuses(r)['model.jaffle.stg_orders'], 'success', name);
         assert.deepEqual(runResults(p.root).statuses, { 'model.jaffle.stg_customers': 'success', 'model.jaffle.stg_orders': 'success' }, name);
+        assert.equal(names.filter((n) => n === 'CommandCompleted').length, 1, `${name}: one completion, as a cold process`);
       }
+      writeFileSync(model, original);
     });
 
     // A manifest parsed without --warn-error used to be re-parsed without it too: the warning
