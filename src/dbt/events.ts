@@ -294,102 +294,108 @@ export function parseEvent(raw: unknown): DbtEvent {
   const r = obj(raw);
   const info = obj(r?.info) ?? {};
   const data = obj(r?.data) ?? {};
-  // The common fields, written out in each object below: object spread is
-  // ~15x slower here, and a build can send tens of thousands of events.
+  // The common fields are passed to the readers one by one and written out in
+  // each object they build: object spread is ~15x slower here, and a build can
+  // send tens of thousands of events.
   const name = typeof info.name === 'string' ? info.name : '';
   const level = levelOf(info.level);
   const msg = typeof info.msg === 'string' ? stripAnsi(info.msg) : '';
   const ts = str(info.ts);
   // Most events (SQL, connections) carry node_info too; read it in full only where it is used.
   const node = NODE_EVENTS.has(name) ? parseNodeInfo(data.node_info) : undefined;
+  const event = READERS.get(name)?.(name, level, msg, ts, data, node);
+  if (event !== undefined) return event;
+  if (name.endsWith('Deprecation')) return { name, level, msg, ts, kind: 'deprecation', file: fileNamedIn(data, msg) };
+  return { name, level, msg, ts, kind: 'log', uniqueId: str(obj(data.node_info)?.unique_id) };
+}
 
+/** Builds the typed event of one family; undefined when the event lacks what its kind needs (it becomes a `log`). */
+type Reader = (name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined) => DbtEvent | undefined;
+
+function nodeStarted(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent | undefined {
+  if (node === undefined) return undefined;
+  return {
+    name, level, msg, ts, kind: 'node-started', node,
+    index: num(data.index), total: num(data.total), description: str(data.description),
+  };
+}
+
+/** NodeFinished: dbt's full run_result of the node. */
+function nodeFinished(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent | undefined {
+  if (node === undefined) return undefined;
+  const rr = obj(data.run_result) ?? {};
+  const adapterResponse = obj(rr.adapter_response);
+  return {
+    name, level, msg, ts, kind: 'node-finished', node,
+    status: str(rr.status) ?? node.status ?? 'unknown',
+    executionTime: num(rr.execution_time),
+    failures: num(rr.num_failures),
+    message: str(rr.message),
+    rowsAffected: num(adapterResponse?.rows_affected),
+    adapterResponse,
+    timing: timingOf(rr.timing_info),
+  };
+}
+
+/** LogModelResult: the "OK created ..." line of a model. */
+function modelResult(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent | undefined {
+  if (node === undefined) return undefined;
+  // Its `status` is the adapter's message ("OK", "INSERT 3") or "error";
+  // the node's own status is in node_info.
+  return {
+    name, level, msg, ts, kind: 'node-finished', node,
+    status: node.status ?? (data.status === 'error' ? 'error' : 'success'),
+    executionTime: num(data.execution_time),
+    message: str(data.status),
+    index: num(data.index),
+    total: num(data.total),
+  };
+}
+
+/** The result lines of tests, seeds, snapshots, source freshness and other nodes. */
+function nodeResult(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent | undefined {
+  if (node === undefined) return undefined;
+  const status = str(data.status) ?? node.status ?? 'unknown';
+  return {
+    name, level, msg, ts, kind: 'node-finished', node, status,
+    executionTime: num(data.execution_time),
+    failures: num(data.num_failures),
+    message: str(data.result_message) ?? str(data.msg) ?? freshnessMessage(data, status),
+    index: num(data.index),
+    // LogTestResult calls its total num_models.
+    total: num(data.total) ?? num(data.num_models),
+    // dbt 1.9+; empty for singular tests.
+    attachedNode: str(data.attached_node),
+  };
+}
+
+function nodeSkipped(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent {
+  return { name, level, msg, ts, kind: 'node-skipped', node, index: num(data.index), total: num(data.total) };
+}
+
+function nodeError(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent {
+  return {
+    name, level, msg, ts, kind: 'node-error', node,
+    uniqueId: str(data.unique_id) ?? node?.uniqueId,
+    message: str(data.exc) ?? msg,
+  };
+}
+
+function resultProblem(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj, node: NodeInfo | undefined): DbtEvent {
+  return {
+    name, level, msg, ts, kind: 'result-problem', node,
+    severity: name.startsWith('RunResultWarning') ? 'warning' : 'error',
+    uniqueId: node?.uniqueId,
+    nodeName: str(data.node_name) ?? node?.name,
+    resourceType: str(data.resource_type) ?? node?.resourceType,
+    path: str(data.path),
+    message: str(data.msg),
+  };
+}
+
+/** The end of an invocation: stats, summary, completion, invocation-level errors. */
+function runEnd(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj): DbtEvent | undefined {
   switch (name) {
-    case 'NodeStart':
-    case 'LogStartLine':
-      if (node === undefined) break;
-      return {
-        name, level, msg, ts, kind: 'node-started', node,
-        index: num(data.index), total: num(data.total), description: str(data.description),
-      };
-
-    case 'NodeFinished': {
-      if (node === undefined) break;
-      const rr = obj(data.run_result) ?? {};
-      const adapterResponse = obj(rr.adapter_response);
-      return {
-        name, level, msg, ts, kind: 'node-finished', node,
-        status: str(rr.status) ?? node.status ?? 'unknown',
-        executionTime: num(rr.execution_time),
-        failures: num(rr.num_failures),
-        message: str(rr.message),
-        rowsAffected: num(adapterResponse?.rows_affected),
-        adapterResponse,
-        timing: timingOf(rr.timing_info),
-      };
-    }
-
-    case 'LogModelResult':
-      if (node === undefined) break;
-      // Its `status` is the adapter's message ("OK", "INSERT 3") or "error";
-      // the node's own status is in node_info.
-      return {
-        name, level, msg, ts, kind: 'node-finished', node,
-        status: node.status ?? (data.status === 'error' ? 'error' : 'success'),
-        executionTime: num(data.execution_time),
-        message: str(data.status),
-        index: num(data.index),
-        total: num(data.total),
-      };
-
-    case 'LogTestResult':
-    case 'LogSeedResult':
-    case 'LogSnapshotResult':
-    case 'LogFreshnessResult':
-    case 'LogNodeResult':
-    case 'LogNodeNoOpResult': {
-      if (node === undefined) break;
-      const status = str(data.status) ?? node.status ?? 'unknown';
-      return {
-        name, level, msg, ts, kind: 'node-finished', node, status,
-        executionTime: num(data.execution_time),
-        failures: num(data.num_failures),
-        message: str(data.result_message) ?? str(data.msg) ?? freshnessMessage(data, status),
-        index: num(data.index),
-        // LogTestResult calls its total num_models.
-        total: num(data.total) ?? num(data.num_models),
-        // dbt 1.9+; empty for singular tests.
-        attachedNode: str(data.attached_node),
-      };
-    }
-
-    case 'SkippingDetails':
-    case 'LogSkipBecauseError':
-      return { name, level, msg, ts, kind: 'node-skipped', node, index: num(data.index), total: num(data.total) };
-
-    case 'GenericExceptionOnRun':
-    case 'CatchableExceptionOnRun':
-    case 'InternalErrorOnRun':
-      return {
-        name, level, msg, ts, kind: 'node-error', node,
-        uniqueId: str(data.unique_id) ?? node?.uniqueId,
-        message: str(data.exc) ?? msg,
-      };
-
-    case 'RunResultError':
-    case 'RunResultFailure':
-    case 'RunResultErrorNoMessage':
-    case 'RunResultWarning':
-    case 'RunResultWarningMessage':
-      return {
-        name, level, msg, ts, kind: 'result-problem', node,
-        severity: name.startsWith('RunResultWarning') ? 'warning' : 'error',
-        uniqueId: node?.uniqueId,
-        nodeName: str(data.node_name) ?? node?.name,
-        resourceType: str(data.resource_type) ?? node?.resourceType,
-        path: str(data.path),
-        message: str(data.msg),
-      };
-
     case 'StatsLine': {
       const s = obj(data.stats) ?? {};
       const n = (k: string): number => num(s[k]) ?? 0;
@@ -398,7 +404,6 @@ export function parseEvent(raw: unknown): DbtEvent {
         stats: { pass: n('pass'), warn: n('warn'), error: n('error'), skip: n('skip'), noop: n('noop'), reused: n('reused'), total: n('total') },
       };
     }
-
     case 'EndOfRunSummary':
       return {
         name, level, msg, ts, kind: 'run-summary',
@@ -407,19 +412,23 @@ export function parseEvent(raw: unknown): DbtEvent {
         numPartialSuccess: num(data.num_partial_success) ?? 0,
         keyboardInterrupt: bool(data.keyboard_interrupt),
       };
-
     case 'CommandCompleted':
       return {
         name, level, msg, ts, kind: 'command-completed',
         command: str(data.command) ?? '', success: bool(data.success),
         elapsed: num(data.elapsed), completedAt: str(data.completed_at),
       };
-
     case 'MainEncounteredError':
       return { name, level, msg, ts, kind: 'invocation-error', message: str(data.exc) ?? '' };
     case 'MainStackTrace':
       return { name, level, msg, ts, kind: 'invocation-error', message: '', stackTrace: str(data.stack_trace) };
+  }
+  return undefined;
+}
 
+/** What dbt found before running: nodes, threads, target, and how it parsed. */
+function runStart(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj): DbtEvent | undefined {
+  switch (name) {
     case 'ConcurrencyLine':
       return {
         name, level, msg, ts, kind: 'found-nodes',
@@ -427,7 +436,6 @@ export function parseEvent(raw: unknown): DbtEvent {
       };
     case 'FoundStats':
       return { name, level, msg, ts, kind: 'found-nodes', statLine: str(data.stat_line) };
-
     case 'PartialParsingEnabled':
       return {
         name, level, msg, ts, kind: 'parse', partial: true,
@@ -435,7 +443,13 @@ export function parseEvent(raw: unknown): DbtEvent {
       };
     case 'UnableToPartialParse':
       return { name, level, msg, ts, kind: 'parse', partial: false, reason: str(data.reason) };
+  }
+  return undefined;
+}
 
+/** Output of compile, show and ls (and Jinja print()). */
+function commandOutput(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj): DbtEvent | undefined {
+  switch (name) {
     case 'CompiledNode':
       return {
         name, level, msg, ts, kind: 'compiled-node',
@@ -450,11 +464,15 @@ export function parseEvent(raw: unknown): DbtEvent {
         preview: typeof data.preview === 'string' ? data.preview : '',
         isInline: bool(data.is_inline), outputFormat: str(data.output_format),
       };
-
     case 'PrintEvent':
     case 'ListCmdOut':
       return { name, level, msg, ts, kind: 'print', text: typeof data.msg === 'string' ? stripAnsi(data.msg) : msg };
+  }
+  return undefined;
+}
 
+function depsStep(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj): DbtEvent | undefined {
+  switch (name) {
     case 'DepsStartPackageInstall':
       return { name, level, msg, ts, kind: 'deps', step: 'installing', detail: str(data.package_name) };
     case 'DepsInstallInfo':
@@ -467,27 +485,47 @@ export function parseEvent(raw: unknown): DbtEvent {
       return { name, level, msg, ts, kind: 'deps', step: 'no-packages' };
     case 'DepsUnpinned':
       return { name, level, msg, ts, kind: 'deps', step: 'unpinned', detail: str(data.git) };
+  }
+  return undefined;
+}
 
+/** Query cancels, and selections that matched nothing. */
+function cancelOrNothing(name: string, level: EventLevel, msg: string, ts: string | undefined, data: Obj): DbtEvent | undefined {
+  switch (name) {
     case 'LogCancelLine':
       return { name, level, msg, ts, kind: 'cancel', supported: true, connection: str(data.conn_name) };
     case 'QueryCancelationUnsupported':
       return { name, level, msg, ts, kind: 'cancel', supported: false };
-
     case 'NothingToDo':
       return { name, level, msg, ts, kind: 'nothing-to-do' };
     case 'NoNodesForSelectionCriteria':
       return { name, level, msg, ts, kind: 'nothing-to-do', criterion: str(data.spec_raw) };
   }
-  if (name.endsWith('Deprecation')) return { name, level, msg, ts, kind: 'deprecation', file: fileNamedIn(data, msg) };
-  return { name, level, msg, ts, kind: 'log', uniqueId: str(obj(data.node_info)?.unique_id) };
+  return undefined;
 }
 
-const NODE_EVENTS = new Set([
-  'NodeStart', 'LogStartLine', 'NodeFinished', 'LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult',
-  'LogFreshnessResult', 'LogNodeResult', 'LogNodeNoOpResult', 'SkippingDetails', 'LogSkipBecauseError',
-  'GenericExceptionOnRun', 'CatchableExceptionOnRun', 'InternalErrorOnRun',
-  'RunResultError', 'RunResultFailure', 'RunResultErrorNoMessage', 'RunResultWarning', 'RunResultWarningMessage',
-]);
+/** Readers of the events about one node: parseEvent reads their node_info. */
+const NODE_READERS: [Reader, string[]][] = [
+  [nodeStarted, ['NodeStart', 'LogStartLine']],
+  [nodeFinished, ['NodeFinished']],
+  [modelResult, ['LogModelResult']],
+  [nodeResult, ['LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult', 'LogNodeResult', 'LogNodeNoOpResult']],
+  [nodeSkipped, ['SkippingDetails', 'LogSkipBecauseError']],
+  [nodeError, ['GenericExceptionOnRun', 'CatchableExceptionOnRun', 'InternalErrorOnRun']],
+  [resultProblem, ['RunResultError', 'RunResultFailure', 'RunResultErrorNoMessage', 'RunResultWarning', 'RunResultWarningMessage']],
+];
+
+const OTHER_READERS: [Reader, string[]][] = [
+  [runEnd, ['StatsLine', 'EndOfRunSummary', 'CommandCompleted', 'MainEncounteredError', 'MainStackTrace']],
+  [runStart, ['ConcurrencyLine', 'FoundStats', 'PartialParsingEnabled', 'UnableToPartialParse']],
+  [commandOutput, ['CompiledNode', 'ShowNode', 'PrintEvent', 'ListCmdOut']],
+  [depsStep, ['DepsStartPackageInstall', 'DepsInstallInfo', 'DepsUpdateAvailable', 'DepsUpToDate', 'DepsNoPackagesFound', 'DepsUnpinned']],
+  [cancelOrNothing, ['LogCancelLine', 'QueryCancelationUnsupported', 'NothingToDo', 'NoNodesForSelectionCriteria']],
+];
+
+const READERS = new Map<string, Reader>([...NODE_READERS, ...OTHER_READERS].flatMap(([reader, names]) => names.map((n): [string, Reader] => [n, reader])));
+
+const NODE_EVENTS = new Set(NODE_READERS.flatMap(([, names]) => names));
 
 /** dbt gives no text for a stale source (its result message is empty); say what the status means. */
 function freshnessMessage(data: Obj, status: string): string | undefined {

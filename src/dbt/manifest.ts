@@ -293,6 +293,8 @@ export class ManifestIndex {
   readonly childMap = new Map<string, string[]>();
   readonly packages = new Set<string>();
   readonly stats: IndexStats;
+  /** Entries left out while reading (no name, not an object), for `stats` and the warning. */
+  private skippedEntries = 0;
 
   constructor(raw: unknown) {
     if (!isJsonObject(raw)) throw new ManifestError('the manifest is not a JSON object');
@@ -306,91 +308,86 @@ export class ManifestIndex {
       this.warnings.push(`manifest schema v${this.schemaVersion} (dbt ${this.dbtVersion ?? '?'}) is not one this extension knows (v9-v12); reading it leniently`);
     }
 
-    let skipped = 0;
-    const add = (section: unknown, fallbackType: string, onEntry: (e: ManifestEntry) => void): number => {
-      if (!isJsonObject(section)) return 0;
-      let count = 0;
-      for (const id in section) {
-        const e = toEntry(section[id], id, fallbackType);
-        if (!e) {
-          skipped++;
-          continue;
-        }
-        count++;
-        this.byId.set(e.uniqueId, e);
-        this.packages.add(e.packageName);
-        onEntry(e);
-      }
-      return count;
-    };
-
-    let models = 0;
-    const tests: ManifestEntry[] = [];
-    const nodes = add(raw.nodes, 'model', (e) => {
-      this.addFile(e);
-      if (e.resourceType === 'model') models++;
-      if (REFABLE.has(e.resourceType)) push(this.refableByName, e.name, e);
-      else if (e.resourceType === 'test') tests.push(e);
-    });
-    const sources = add(raw.sources, 'source', (e) => {
-      this.addFile(e);
-      this.addSource(this.sourcesByName, e);
-    });
-    const macros = add(raw.macros, 'macro', (e) => {
-      this.addFile(e);
-      push(this.macrosByName, e.name, e);
-    });
-    const docs = add(raw.docs, 'doc', (e) => {
-      this.addFile(e);
-      push(this.docsByName, e.name, e);
-    });
-    const exposures = add(raw.exposures, 'exposure', (e) => {
-      this.addFile(e);
-      push(this.exposuresByName, e.name, e);
-    });
-    const semanticModels = add(raw.semantic_models, 'semantic_model', (e) => {
-      this.addFile(e);
-      push(this.semanticModelsByName, e.name, e);
-    });
-    const unitTests = add(raw.unit_tests, 'unit_test', (e) => {
-      this.addFile(e);
-      tests.push(e);
-    });
-    add(raw.metrics, 'metric', (e) => this.addFile(e));
-
-    for (const t of tests) {
-      // attached_node exists from dbt 1.5; before that, fall back to what the test depends on.
-      const targets = t.attachedNode ? [t.attachedNode] : t.dependsOnNodes.filter((id) => !id.startsWith('macro.'));
-      for (const id of targets) push(this.testsByNode, id, t);
-    }
-
-    let disabledCount = 0;
-    if (isJsonObject(raw.disabled)) {
-      for (const id of Object.keys(raw.disabled)) {
-        const list = raw.disabled[id];
-        // v12: unique_id -> [node, ...]; tolerate a bare node too.
-        for (const item of Array.isArray(list) ? list : [list]) {
-          const e = toEntry(item, id, 'model');
-          if (!e) {
-            skipped++;
-            continue;
-          }
-          e.enabled = false;
-          disabledCount++;
-          push(this.disabled, e.uniqueId, e);
-          push(this.disabledByName, e.name, e);
-          if (e.originalFilePath) push(this.disabledByFile, `${e.packageName}\0${e.originalFilePath}`, e);
-        }
-      }
-    }
-
+    const counts = this.readSections(raw);
+    const disabled = this.readDisabled(raw.disabled);
     this.readLineage(raw.parent_map, this.parentMap);
     this.readLineage(raw.child_map, this.childMap);
     if (this.parentMap.size === 0 && this.childMap.size === 0) this.computeLineage();
 
     this.projectName = str(metadata.project_name) ?? this.guessProjectName();
+    const skipped = this.skippedEntries;
     if (skipped > 0) this.warnings.push(`skipped ${skipped} malformed manifest entr${skipped === 1 ? 'y' : 'ies'} (no name or not an object)`);
-    this.stats = { nodes, models, sources, macros, docs, exposures, semanticModels, unitTests, disabled: disabledCount, skipped };
+    this.stats = { ...counts, disabled, skipped };
+  }
+
+  /** Reads every section but `disabled`; returns how many entries each had. */
+  private readSections(raw: Json): Omit<IndexStats, 'disabled' | 'skipped'> {
+    let models = 0;
+    const tests: ManifestEntry[] = [];
+    const nodes = this.readSection(raw.nodes, 'model', (e) => {
+      if (e.resourceType === 'model') models++;
+      if (REFABLE.has(e.resourceType)) push(this.refableByName, e.name, e);
+      else if (e.resourceType === 'test') tests.push(e);
+    });
+    const sources = this.readSection(raw.sources, 'source', (e) => this.addSource(this.sourcesByName, e));
+    const macros = this.readSection(raw.macros, 'macro', (e) => push(this.macrosByName, e.name, e));
+    const docs = this.readSection(raw.docs, 'doc', (e) => push(this.docsByName, e.name, e));
+    const exposures = this.readSection(raw.exposures, 'exposure', (e) => push(this.exposuresByName, e.name, e));
+    const semanticModels = this.readSection(raw.semantic_models, 'semantic_model', (e) => push(this.semanticModelsByName, e.name, e));
+    const unitTests = this.readSection(raw.unit_tests, 'unit_test', (e) => tests.push(e));
+    this.readSection(raw.metrics, 'metric', () => undefined);
+    this.indexTests(tests);
+    return { nodes, models, sources, macros, docs, exposures, semanticModels, unitTests };
+  }
+
+  /** Indexes one section's entries by id, package and file, then hands each to `onEntry`; returns how many it read. */
+  private readSection(section: unknown, fallbackType: string, onEntry: (e: ManifestEntry) => void): number {
+    if (!isJsonObject(section)) return 0;
+    let count = 0;
+    for (const id in section) {
+      const e = toEntry(section[id], id, fallbackType);
+      if (!e) {
+        this.skippedEntries++;
+        continue;
+      }
+      count++;
+      this.byId.set(e.uniqueId, e);
+      this.packages.add(e.packageName);
+      this.addFile(e);
+      onEntry(e);
+    }
+    return count;
+  }
+
+  private indexTests(tests: ManifestEntry[]): void {
+    for (const t of tests) {
+      // attached_node exists from dbt 1.5; before that, fall back to what the test depends on.
+      const targets = t.attachedNode ? [t.attachedNode] : t.dependsOnNodes.filter((id) => !id.startsWith('macro.'));
+      for (const id of targets) push(this.testsByNode, id, t);
+    }
+  }
+
+  /** Reads the disabled section; returns how many disabled entries it had. */
+  private readDisabled(section: unknown): number {
+    if (!isJsonObject(section)) return 0;
+    let count = 0;
+    for (const id of Object.keys(section)) {
+      const list = section[id];
+      // v12: unique_id -> [node, ...]; tolerate a bare node too.
+      for (const item of Array.isArray(list) ? list : [list]) {
+        const e = toEntry(item, id, 'model');
+        if (!e) {
+          this.skippedEntries++;
+          continue;
+        }
+        e.enabled = false;
+        count++;
+        push(this.disabled, e.uniqueId, e);
+        push(this.disabledByName, e.name, e);
+        if (e.originalFilePath) push(this.disabledByFile, `${e.packageName}\0${e.originalFilePath}`, e);
+      }
+    }
+    return count;
   }
 
   private addFile(e: ManifestEntry): void {

@@ -3,7 +3,10 @@
 // place and returns it: O(1) per event (Maps keyed by unique_id), so a build
 // of thousands of nodes stays cheap. Views compare `version` to know whether
 // anything changed since they last drew.
-import type { DbtEvent, NodeInfo, UnparsedLine } from './events';
+import type {
+  CommandCompletedEvent, DbtEvent, FoundNodesEvent, InvocationErrorEvent, NodeErrorEvent, NodeFinishedEvent, NodeInfo,
+  NodeSkippedEvent, NodeStartedEvent, ResultProblemEvent, RunSummaryEvent, UnparsedLine,
+} from './events';
 import type { InvocationResult, NodeResult } from './protocol';
 
 /**
@@ -184,114 +187,146 @@ export function expectNodes(
 export function reduce(state: InvocationState, event: DbtEvent | UnparsedLine): InvocationState {
   if (event.kind === 'unparsed' || event.kind === 'log') return state;
   if (state.startedAt === undefined && event.ts !== undefined) state.startedAt = event.ts;
-
-  switch (event.kind) {
-    case 'node-started': {
-      const node = nodeFor(state, event.node);
-      if (node.status === 'queued') setStatus(state, node, 'running');
-      node.startedAt ??= event.node.startedAt ?? event.ts;
-      if (event.index !== undefined) node.index = event.index;
-      if (event.total !== undefined) raiseTotal(state, event.total);
-      break;
-    }
-    case 'node-finished': {
-      const node = nodeFor(state, event.node);
-      finishNode(state, node, event.status);
-      // NodeFinished carries dbt's full result message; the Log*Result line only the adapter's word.
-      if (event.message !== undefined && (event.name === 'NodeFinished' || node.message === undefined)) node.message = event.message;
-      if (event.executionTime !== undefined) node.durationSeconds = event.executionTime;
-      if (event.failures !== undefined) node.failures = event.failures;
-      if (event.rowsAffected !== undefined) node.rowsAffected = event.rowsAffected;
-      if (event.index !== undefined) node.index = event.index;
-      if (event.total !== undefined) raiseTotal(state, event.total);
-      node.startedAt ??= event.node.startedAt;
-      node.finishedAt = event.node.finishedAt ?? lastCompletedAt(event.timing) ?? node.finishedAt ?? event.ts;
-      if (event.attachedNode !== undefined) setSubject(state, node, event.attachedNode);
-      break;
-    }
-    case 'node-skipped': {
-      if (event.node === undefined) return state;
-      const node = nodeFor(state, event.node);
-      if (!isFinished(node.status)) setStatus(state, node, 'skipped');
-      node.dbtStatus = 'skipped';
-      if (event.index !== undefined) node.index = event.index;
-      if (event.total !== undefined) raiseTotal(state, event.total);
-      break;
-    }
-    case 'node-error': {
-      // The node's result follows; keep the exception text, which is the most complete.
-      const id = event.uniqueId ?? event.node?.uniqueId;
-      const node = id === undefined ? undefined : state.nodes.get(id);
-      if (node === undefined || event.message === '') return state;
-      node.message = event.message;
-      break;
-    }
-    case 'result-problem': {
-      // RunResultFailure/RunResultWarning name the file; RunResultError and
-      // RunResultWarningMessage that follow carry the text (some results,
-      // such as a stale source, have none: then the node's own message).
-      const node = event.uniqueId === undefined ? undefined : state.nodes.get(event.uniqueId);
-      addProblem(state, {
-        severity: event.severity,
-        message: event.message ?? node?.message ?? (node === undefined ? '' : `${node.resourceType} ${node.name}: ${node.dbtStatus ?? node.status}`),
-        uniqueId: event.uniqueId,
-        nodeName: event.nodeName,
-        resourceType: event.resourceType,
-        path: event.path,
-      }, event.message !== undefined);
-      if (node !== undefined && event.path !== undefined) node.filePath = event.path;
-      break;
-    }
-    case 'run-stats':
-      state.summary.stats = event.stats;
-      break;
-    case 'run-summary':
-      state.summary.numErrors = event.numErrors;
-      state.summary.numWarnings = event.numWarnings;
-      state.summary.keyboardInterrupt = event.keyboardInterrupt;
-      if (event.keyboardInterrupt) stopUnfinished(state, true, undefined);
-      break;
-    case 'command-completed':
-      state.summary.success = event.success;
-      if (event.elapsed !== undefined) state.summary.elapsedSeconds = event.elapsed;
-      state.finishedAt = event.completedAt ?? event.ts;
-      if (state.phase === 'running') {
-        state.phase = event.success ? 'success' : state.summary.keyboardInterrupt === true ? 'cancelled' : 'failed';
-      }
-      break;
-    case 'invocation-error':
-      if (event.stackTrace !== undefined) state.stackTrace = event.stackTrace;
-      // A cancel ends with an empty MainEncounteredError (KeyboardInterrupt has no text).
-      if (event.message === '') return state;
-      addProblem(state, { severity: 'error', message: event.message });
-      break;
-    case 'found-nodes':
-      if (event.nodeCount !== undefined) raiseTotal(state, event.nodeCount);
-      if (event.targetName !== undefined) state.summary.targetName = event.targetName;
-      if (event.threads !== undefined) state.summary.threads = event.threads;
-      if (event.statLine !== undefined) state.summary.found = event.statLine;
-      break;
-    case 'parse':
-      state.parse = { partial: event.partial, reason: event.reason, added: event.added, changed: event.changed, deleted: event.deleted };
-      break;
-    case 'cancel':
-      // dbt names a node's connection after its unique_id.
-      if (event.connection === undefined) return state;
-      state.cancelledNodes.add(event.connection);
-      break;
-    case 'nothing-to-do':
-      if (event.criterion === undefined) state.summary.nothingToDo = true;
-      else (state.summary.unmatched ??= []).push(event.criterion);
-      break;
-    case 'deprecation':
-      state.deprecations.push({ name: event.name, message: event.msg.replace(/^\[WARNING\]\[\w+\]:\s*/, ''), file: event.file });
-      break;
-    default:
-      // compiled-node, show-node, print, deps: output, not state.
-      return state;
-  }
-  state.version++;
+  // TypeScript cannot tie REDUCERS[event.kind] to the event's own type; the table's type does.
+  const apply = REDUCERS[event.kind] as ((state: InvocationState, event: DbtEvent) => boolean) | undefined;
+  if (apply?.(state, event) === true) state.version++;
   return state;
+}
+
+type EventOf<K extends DbtEvent['kind']> = Extract<DbtEvent, { kind: K }>;
+
+/**
+ * How each kind of event changes the state; true when it changed. compiled-node,
+ * show-node, print and deps events are output, not state: they have no entry.
+ */
+const REDUCERS: { [K in DbtEvent['kind']]?: (state: InvocationState, event: EventOf<K>) => boolean } = {
+  'node-started': nodeStarted,
+  'node-finished': nodeFinished,
+  'node-skipped': nodeSkipped,
+  'node-error': nodeError,
+  'result-problem': resultProblem,
+  'run-stats': (state, event) => {
+    state.summary.stats = event.stats;
+    return true;
+  },
+  'run-summary': runSummary,
+  'command-completed': commandCompleted,
+  'invocation-error': invocationError,
+  'found-nodes': foundNodes,
+  parse: (state, event) => {
+    state.parse = { partial: event.partial, reason: event.reason, added: event.added, changed: event.changed, deleted: event.deleted };
+    return true;
+  },
+  cancel: (state, event) => {
+    // dbt names a node's connection after its unique_id.
+    if (event.connection === undefined) return false;
+    state.cancelledNodes.add(event.connection);
+    return true;
+  },
+  'nothing-to-do': (state, event) => {
+    if (event.criterion === undefined) state.summary.nothingToDo = true;
+    else (state.summary.unmatched ??= []).push(event.criterion);
+    return true;
+  },
+  deprecation: (state, event) => {
+    state.deprecations.push({ name: event.name, message: event.msg.replace(/^\[WARNING\]\[\w+\]:\s*/, ''), file: event.file });
+    return true;
+  },
+};
+
+function nodeStarted(state: InvocationState, event: NodeStartedEvent): boolean {
+  const node = nodeFor(state, event.node);
+  if (node.status === 'queued') setStatus(state, node, 'running');
+  node.startedAt ??= event.node.startedAt ?? event.ts;
+  if (event.index !== undefined) node.index = event.index;
+  if (event.total !== undefined) raiseTotal(state, event.total);
+  return true;
+}
+
+function nodeFinished(state: InvocationState, event: NodeFinishedEvent): boolean {
+  const node = nodeFor(state, event.node);
+  finishNode(state, node, event.status);
+  // NodeFinished carries dbt's full result message; the Log*Result line only the adapter's word.
+  if (event.message !== undefined && (event.name === 'NodeFinished' || node.message === undefined)) node.message = event.message;
+  if (event.executionTime !== undefined) node.durationSeconds = event.executionTime;
+  if (event.failures !== undefined) node.failures = event.failures;
+  if (event.rowsAffected !== undefined) node.rowsAffected = event.rowsAffected;
+  if (event.index !== undefined) node.index = event.index;
+  if (event.total !== undefined) raiseTotal(state, event.total);
+  node.startedAt ??= event.node.startedAt;
+  node.finishedAt = event.node.finishedAt ?? lastCompletedAt(event.timing) ?? node.finishedAt ?? event.ts;
+  if (event.attachedNode !== undefined) setSubject(state, node, event.attachedNode);
+  return true;
+}
+
+function nodeSkipped(state: InvocationState, event: NodeSkippedEvent): boolean {
+  if (event.node === undefined) return false;
+  const node = nodeFor(state, event.node);
+  if (!isFinished(node.status)) setStatus(state, node, 'skipped');
+  node.dbtStatus = 'skipped';
+  if (event.index !== undefined) node.index = event.index;
+  if (event.total !== undefined) raiseTotal(state, event.total);
+  return true;
+}
+
+function nodeError(state: InvocationState, event: NodeErrorEvent): boolean {
+  // The node's result follows; keep the exception text, which is the most complete.
+  const id = event.uniqueId ?? event.node?.uniqueId;
+  const node = id === undefined ? undefined : state.nodes.get(id);
+  if (node === undefined || event.message === '') return false;
+  node.message = event.message;
+  return true;
+}
+
+function resultProblem(state: InvocationState, event: ResultProblemEvent): boolean {
+  // RunResultFailure/RunResultWarning name the file; RunResultError and
+  // RunResultWarningMessage that follow carry the text (some results,
+  // such as a stale source, have none: then the node's own message).
+  const node = event.uniqueId === undefined ? undefined : state.nodes.get(event.uniqueId);
+  addProblem(state, {
+    severity: event.severity,
+    message: event.message ?? node?.message ?? (node === undefined ? '' : `${node.resourceType} ${node.name}: ${node.dbtStatus ?? node.status}`),
+    uniqueId: event.uniqueId,
+    nodeName: event.nodeName,
+    resourceType: event.resourceType,
+    path: event.path,
+  }, event.message !== undefined);
+  if (node !== undefined && event.path !== undefined) node.filePath = event.path;
+  return true;
+}
+
+function runSummary(state: InvocationState, event: RunSummaryEvent): boolean {
+  state.summary.numErrors = event.numErrors;
+  state.summary.numWarnings = event.numWarnings;
+  state.summary.keyboardInterrupt = event.keyboardInterrupt;
+  if (event.keyboardInterrupt) stopUnfinished(state, true, undefined);
+  return true;
+}
+
+function commandCompleted(state: InvocationState, event: CommandCompletedEvent): boolean {
+  state.summary.success = event.success;
+  if (event.elapsed !== undefined) state.summary.elapsedSeconds = event.elapsed;
+  state.finishedAt = event.completedAt ?? event.ts;
+  if (state.phase === 'running') {
+    state.phase = event.success ? 'success' : state.summary.keyboardInterrupt === true ? 'cancelled' : 'failed';
+  }
+  return true;
+}
+
+function invocationError(state: InvocationState, event: InvocationErrorEvent): boolean {
+  if (event.stackTrace !== undefined) state.stackTrace = event.stackTrace;
+  // A cancel ends with an empty MainEncounteredError (KeyboardInterrupt has no text).
+  if (event.message === '') return false;
+  addProblem(state, { severity: 'error', message: event.message });
+  return true;
+}
+
+function foundNodes(state: InvocationState, event: FoundNodesEvent): boolean {
+  if (event.nodeCount !== undefined) raiseTotal(state, event.nodeCount);
+  if (event.targetName !== undefined) state.summary.targetName = event.targetName;
+  if (event.threads !== undefined) state.summary.threads = event.threads;
+  if (event.statLine !== undefined) state.summary.found = event.statLine;
+  return true;
 }
 
 /**

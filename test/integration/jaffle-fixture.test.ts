@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { copyFixture, dbtExecutable, type DbtVersion, type FixtureCopy } from '../fixtures/lib/fixtures';
+import { BUILD_STATUSES, FAILING_TEST } from '../fixtures/lib/jaffleIds';
 
 const DBT_TIMEOUT_MS = 300_000;
 
@@ -28,37 +29,6 @@ async function runResults(fx: FixtureCopy): Promise<Map<string, RunResult>> {
   return new Map(doc.results.map((r) => [r.unique_id, r]));
 }
 
-const T = 'test.jaffle.';
-// Expected status of every node `dbt build` runs (the exposure is version-dependent, checked apart).
-const BUILD: Record<string, string> = {
-  'seed.jaffle.raw_customers': 'success',
-  'seed.jaffle.raw_orders': 'success',
-  'seed.jaffle.raw_payments': 'success',
-  'model.jaffle.stg_customers': 'success',
-  'model.jaffle.stg_orders': 'success',
-  'model.jaffle.stg_payments': 'success',
-  'model.jaffle.orders': 'success',
-  'model.jaffle.customers': 'success',
-  'model.jaffle.order_events': 'success',
-  'snapshot.jaffle.customers_snapshot': 'success',
-  'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars': 'pass',
-  [`${T}unique_stg_customers_customer_id.c7614daada`]: 'pass',
-  [`${T}not_null_stg_customers_customer_id.e2cfb1f9aa`]: 'pass',
-  [`${T}unique_stg_payments_payment_id.3744510712`]: 'pass',
-  [`${T}not_null_stg_payments_payment_id.c19cc50075`]: 'pass',
-  [`${T}accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5`]: 'warn',
-  [`${T}unique_int_order_payments_order_id.804c2d5021`]: 'pass',
-  [`${T}unique_customers_customer_id.c5af1ff4b1`]: 'pass',
-  [`${T}not_null_customers_customer_id.5c9bf9911d`]: 'pass',
-  [`${T}unique_orders_order_id.fed79b3a6e`]: 'pass',
-  [`${T}not_null_orders_order_id.cf6c17daed`]: 'pass',
-  [`${T}not_null_orders_customer_id.c5f02694af`]: 'pass',
-  [`${T}relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2`]: 'pass',
-  [`${T}accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3`]: 'fail',
-  [`${T}unique_order_events_order_id.50a0953a8c`]: 'pass',
-  [`${T}not_null_order_events_order_id.6617edd6ae`]: 'pass',
-  [`${T}assert_order_amounts_are_not_negative`]: 'pass',
-};
 const EXPOSURE = 'exposure.jaffle.weekly_revenue_dashboard';
 
 async function checkBuild(version: DbtVersion): Promise<void> {
@@ -67,10 +37,10 @@ async function checkBuild(version: DbtVersion): Promise<void> {
     assert.equal(await dbt(version, fx, ['build']), 1);
     const results = await runResults(fx);
     const actual = Object.fromEntries([...results].filter(([id]) => id !== EXPOSURE).map(([id, r]) => [id, r.status]));
-    assert.deepEqual(actual, BUILD);
+    assert.deepEqual(actual, BUILD_STATUSES);
     // 1.12 runs the exposure as a no-op node; 1.8 does not run it at all.
     assert.equal(results.get(EXPOSURE)?.status, version === '1.8' ? undefined : 'no-op');
-    const failed = results.get(`${T}accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3`);
+    const failed = results.get(FAILING_TEST);
     assert.equal(failed?.failures, 1);
   } finally {
     await fx.cleanup();

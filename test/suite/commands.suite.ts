@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
 import { closeEditors, conductor, ensureParsed, fileUri, openFile, projectRoot, runCommand } from './helpers';
+import { PASSING_TESTS } from '../fixtures/lib/jaffleIds';
 
 function rowOf(entry: InvocationEntry, uniqueId: string) {
   return entry.rows.find((r) => r.uniqueId === uniqueId);
@@ -101,7 +102,7 @@ suite('commands', () => {
     const entry = await runCommand('test');
     assert.deepEqual(entry.args, ['test', '--select', 'stg_customers']);
     assert.equal(entry.result?.exitCode, 0, entry.error);
-    assert.ok(entry.rows.some((r) => r.uniqueId.startsWith('test.jaffle.unique_stg_customers_customer_id')));
+    assert.ok(entry.rows.some((r) => r.uniqueId === PASSING_TESTS.stgCustomersIdUnique));
   });
 
   test('Compile shows the compiled SQL', async () => {

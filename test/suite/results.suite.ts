@@ -10,10 +10,7 @@ import * as vscode from 'vscode';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
 import type { ConductorApi } from '../../src/extension';
 import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, waitFor } from './helpers';
-
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const PASSING_TEST = 'test.jaffle.assert_order_amounts_are_not_negative';
-const UNIT_TEST = 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars';
+import { FAILING_TEST, SINGULAR_TEST, UNIT_TEST } from '../fixtures/lib/jaffleIds';
 
 async function untitled(sql: string, cursorAfter?: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument({ content: sql, language: 'sql' });
@@ -78,7 +75,7 @@ suite('results grid, Testing view and timeline', () => {
     assert.equal(failing.range?.start.line, lineOf('models/marts/schema.yml', '- accepted_values:', 'name: status'));
     assert.equal(failing.parent?.label, 'orders');
     assert.equal(failing.parent?.parent?.id, projectRoot());
-    const singular = api.testExplorer.testItem(projectRoot(), PASSING_TEST);
+    const singular = api.testExplorer.testItem(projectRoot(), SINGULAR_TEST);
     assert.equal(singular?.uri?.fsPath, fileUri('tests/assert_order_amounts_are_not_negative.sql').fsPath);
     assert.ok(api.testExplorer.testItem(projectRoot(), UNIT_TEST), 'unit tests too');
   });
@@ -102,7 +99,7 @@ suite('results grid, Testing view and timeline', () => {
 
   test('the build started from the palette was reported to the Testing view; Show Failing Rows leaves it', async () => {
     assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${FAILING_TEST}`)?.state, 'failed');
-    assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${PASSING_TEST}`)?.state, 'passed');
+    assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${SINGULAR_TEST}`)?.state, 'passed');
     // What the failure message's link runs: a `dbt show` of the test, which succeeds and says nothing about the test.
     const name = FAILING_TEST.split('.')[2]!;
     const shown = await runCommand('show', { kind: 'node', projectRoot: projectRoot(), name, uniqueId: FAILING_TEST, resourceType: 'test' });
@@ -113,7 +110,7 @@ suite('results grid, Testing view and timeline', () => {
 
   test('running a test from the Testing API gives its outcome; a failure carries the failing-row count', async () => {
     const failing = api.testExplorer.testItem(projectRoot(), FAILING_TEST)!;
-    const passing = api.testExplorer.testItem(projectRoot(), PASSING_TEST)!;
+    const passing = api.testExplorer.testItem(projectRoot(), SINGULAR_TEST)!;
     api.testExplorer.outcomes.clear();
     await api.testExplorer.run('test', new vscode.TestRunRequest([failing, passing]), new vscode.CancellationTokenSource().token);
     const entry = api.host.history.list()[0]!;

@@ -9,9 +9,7 @@ import type { TestTreeElement } from '../../src/editor/testTree';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry, NodeStatus } from '../../src/dbt/treeModel';
 import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, waitFor } from './helpers';
-
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
+import { FAILING_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 suite('trees after a real build', () => {
   let api: ConductorApi;

@@ -12,10 +12,9 @@ import type { TestTreeElement } from '../../src/editor/testTree';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
 import { closeEditors, conductor, ensureParsed, fileUri, lineOf, nextManifest, openFile, projectRoot, runCommand, seedProject, waitFor } from './helpers';
+import { FAILING_TEST } from '../fixtures/lib/jaffleIds';
 
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
 const SCHEMA = 'models/marts/schema.yml';
-
 
 function testItem(api: ConductorApi, uniqueId: string): vscode.TreeItem | undefined {
   for (const g of api.testTree.getChildren()) {

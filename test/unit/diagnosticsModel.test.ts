@@ -10,8 +10,7 @@ import type { InvocationResult } from '../../src/dbt/protocol';
 import { InvocationHistory } from '../../src/dbt/treeModel';
 import { jaffleDir, loadStream, resultOf } from './eventStreams';
 import { jaffleIndex, repoRoot } from './server-fixture';
-
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
+import { FAILING_TEST } from '../fixtures/lib/jaffleIds';
 
 function fixtureFile(rel: string): string | undefined {
   try {

@@ -10,6 +10,7 @@ import {
   type DbtEvent, type NodeFinishedEvent, type UnparsedLine,
 } from '../../src/dbt/events';
 import { fixturePath } from '../fixtures/lib/fixtures';
+import { FAILING_TEST, SINGULAR_TEST, UNIT_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 const eventsDir = fixturePath('events');
 
@@ -43,9 +44,6 @@ function ofKind<K extends DbtEvent['kind']>(events: DbtEvent[], kind: K): Extrac
 function finishedOf(events: DbtEvent[], uniqueId: string): NodeFinishedEvent[] {
   return ofKind(events, 'node-finished').filter((e) => e.node.uniqueId === uniqueId);
 }
-
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
 
 void describe('parseEventLine on every recorded stream', () => {
   const files = streamFiles();
@@ -136,7 +134,7 @@ void describe('node events of `dbt build` (dbt 1.12)', () => {
     assert.equal(warn?.status, 'warn');
     assert.equal(warn?.failures, 1);
     assert.equal(warn?.attachedNode, 'model.jaffle.stg_payments');
-    const singular = finishedOf(events, 'test.jaffle.assert_order_amounts_are_not_negative').find((e) => e.name === 'LogTestResult');
+    const singular = finishedOf(events, SINGULAR_TEST).find((e) => e.name === 'LogTestResult');
     assert.equal(singular?.status, 'pass');
     assert.equal(singular?.attachedNode, undefined);
     const finished = finishedOf(events, FAILING_TEST).find((e) => e.name === 'NodeFinished');
@@ -195,7 +193,7 @@ void describe('other recorded commands', () => {
     const events = parsed('test');
     const unit = ofKind(events, 'node-finished').find((e) => e.node.resourceType === 'unit_test' && e.name === 'LogTestResult');
     assert.equal(unit?.status, 'pass');
-    assert.equal(unit?.node.uniqueId, 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars');
+    assert.equal(unit?.node.uniqueId, UNIT_TEST);
     const [stats] = ofKind(events, 'run-stats');
     assert.deepEqual([stats.stats.pass, stats.stats.warn, stats.stats.error, stats.stats.total], [15, 1, 1, 17]);
   });

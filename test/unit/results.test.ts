@@ -10,10 +10,11 @@ import { parseEventLine } from '../../src/dbt/events';
 import type { InvocationResult } from '../../src/dbt/protocol';
 import {
   applyResult, expectNodes, initialState, reduce, testsOf,
-  type InvocationState, type NodeStatus, type StateOptions,
+  type InvocationState, type StateOptions,
 } from '../../src/dbt/results';
 import { CliResultCollector } from '../../src/runner/cliResults';
 import { fixturePath } from '../fixtures/lib/fixtures';
+import { BUILD_STATUSES, FAILING_TEST, PASSING_TESTS, SINGULAR_TEST, UNIT_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 const eventsDir = fixturePath('events');
 
@@ -57,55 +58,19 @@ function manifestTestSubjects(): Map<string, string> {
   return out;
 }
 
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
-const UNIT_TEST = 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars';
-const SINGULAR_TEST = 'test.jaffle.assert_order_amounts_are_not_negative';
-
-// Expected outcomes of `dbt build`, from test/fixtures/jaffle/README.md.
-const BUILD_OUTCOMES: Record<string, NodeStatus> = {
-  'seed.jaffle.raw_customers': 'success',
-  'seed.jaffle.raw_orders': 'success',
-  'seed.jaffle.raw_payments': 'success',
-  'model.jaffle.stg_customers': 'success',
-  'model.jaffle.stg_orders': 'success',
-  'model.jaffle.stg_payments': 'success',
-  'model.jaffle.orders': 'success',
-  'model.jaffle.customers': 'success',
-  'model.jaffle.order_events': 'success',
-  'snapshot.jaffle.customers_snapshot': 'success',
-  [UNIT_TEST]: 'pass',
-  'test.jaffle.unique_stg_customers_customer_id.c7614daada': 'pass',
-  'test.jaffle.not_null_stg_customers_customer_id.e2cfb1f9aa': 'pass',
-  'test.jaffle.unique_stg_payments_payment_id.3744510712': 'pass',
-  'test.jaffle.not_null_stg_payments_payment_id.c19cc50075': 'pass',
-  [WARNING_TEST]: 'warn',
-  'test.jaffle.unique_int_order_payments_order_id.804c2d5021': 'pass',
-  'test.jaffle.unique_customers_customer_id.c5af1ff4b1': 'pass',
-  'test.jaffle.not_null_customers_customer_id.5c9bf9911d': 'pass',
-  'test.jaffle.unique_orders_order_id.fed79b3a6e': 'pass',
-  'test.jaffle.not_null_orders_order_id.cf6c17daed': 'pass',
-  'test.jaffle.not_null_orders_customer_id.c5f02694af': 'pass',
-  'test.jaffle.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2': 'pass',
-  [FAILING_TEST]: 'fail',
-  'test.jaffle.unique_order_events_order_id.50a0953a8c': 'pass',
-  'test.jaffle.not_null_order_events_order_id.6617edd6ae': 'pass',
-  [SINGULAR_TEST]: 'pass',
-};
-
 // Tests per model, from the fixture's schema files (README table).
 const TESTS_BY_MODEL: Record<string, string[]> = {
-  'model.jaffle.stg_customers': ['test.jaffle.not_null_stg_customers_customer_id.e2cfb1f9aa', 'test.jaffle.unique_stg_customers_customer_id.c7614daada'],
+  'model.jaffle.stg_customers': [PASSING_TESTS.stgCustomersIdNotNull, PASSING_TESTS.stgCustomersIdUnique],
   'model.jaffle.stg_payments': [
-    WARNING_TEST, 'test.jaffle.not_null_stg_payments_payment_id.c19cc50075', 'test.jaffle.unique_stg_payments_payment_id.3744510712', UNIT_TEST,
+    WARNING_TEST, PASSING_TESTS.stgPaymentsIdNotNull, PASSING_TESTS.stgPaymentsIdUnique, UNIT_TEST,
   ],
-  'model.jaffle.int_order_payments': ['test.jaffle.unique_int_order_payments_order_id.804c2d5021'],
-  'model.jaffle.customers': ['test.jaffle.not_null_customers_customer_id.5c9bf9911d', 'test.jaffle.unique_customers_customer_id.c5af1ff4b1'],
+  'model.jaffle.int_order_payments': [PASSING_TESTS.intOrderPaymentsIdUnique],
+  'model.jaffle.customers': [PASSING_TESTS.customersIdNotNull, PASSING_TESTS.customersIdUnique],
   'model.jaffle.orders': [
-    FAILING_TEST, 'test.jaffle.not_null_orders_customer_id.c5f02694af', 'test.jaffle.not_null_orders_order_id.cf6c17daed',
-    'test.jaffle.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2', 'test.jaffle.unique_orders_order_id.fed79b3a6e',
+    FAILING_TEST, PASSING_TESTS.ordersCustomerIdNotNull, PASSING_TESTS.ordersIdNotNull,
+    PASSING_TESTS.ordersCustomerIdRelationship, PASSING_TESTS.ordersIdUnique,
   ],
-  'model.jaffle.order_events': ['test.jaffle.not_null_order_events_order_id.6617edd6ae', 'test.jaffle.unique_order_events_order_id.50a0953a8c'],
+  'model.jaffle.order_events': [PASSING_TESTS.orderEventsIdNotNull, PASSING_TESTS.orderEventsIdUnique],
 };
 
 function grouping(state: InvocationState): Record<string, string[]> {
@@ -115,7 +80,7 @@ function grouping(state: InvocationState): Record<string, string[]> {
 }
 
 function assertBuildOutcomes(state: InvocationState): void {
-  for (const [id, status] of Object.entries(BUILD_OUTCOMES)) {
+  for (const [id, status] of Object.entries(BUILD_STATUSES)) {
     assert.equal(state.nodes.get(id)?.status, status, id);
   }
   assert.equal(state.counts.running, 0);
@@ -290,7 +255,7 @@ void describe('applyResult', () => {
   void it('fills in a state that saw no events (a backend without streaming)', () => {
     const ls = lines('build');
     const state = applyResult(initialState('build'), cliResult('build', ls, 1));
-    for (const [id, status] of Object.entries(BUILD_OUTCOMES)) assert.equal(state.nodes.get(id)?.status, status, id);
+    for (const [id, status] of Object.entries(BUILD_STATUSES)) assert.equal(state.nodes.get(id)?.status, status, id);
     assert.ok(state.problems.some((p) => p.uniqueId === FAILING_TEST && p.severity === 'error'));
     assert.ok(state.problems.some((p) => p.uniqueId === WARNING_TEST && p.severity === 'warning'));
     assert.deepEqual(grouping(state)['model.jaffle.orders'], [...TESTS_BY_MODEL['model.jaffle.orders']].sort());

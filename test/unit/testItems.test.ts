@@ -8,11 +8,7 @@ import { resultsOf, subjectSelector, testingOutcome, testSubjects } from '../../
 import { InvocationHistory, type InvocationEntry, type NodeRun } from '../../src/dbt/treeModel';
 import { loadStream, resultOf } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
-
-const FAILING = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
-const UNIT = 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars';
-const SINGULAR = 'test.jaffle.assert_order_amounts_are_not_negative';
+import { FAILING_TEST, SINGULAR_TEST, UNIT_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 void describe('testSubjects on the fixture manifest', () => {
   const subjects = testSubjects(jaffleIndex());
@@ -21,9 +17,9 @@ void describe('testSubjects on the fixture manifest', () => {
   void it('groups every enabled test once, under the node it tests', () => {
     const all = subjects.flatMap((s) => s.tests.map((t) => t.uniqueId));
     assert.equal(new Set(all).size, all.length);
-    assert.ok(byName.get('orders')!.tests.some((t) => t.uniqueId === FAILING));
-    assert.ok(byName.get('orders')!.tests.some((t) => t.uniqueId === SINGULAR), 'a singular test sits under what it refs');
-    assert.ok(byName.get('stg_payments')!.tests.some((t) => t.uniqueId === UNIT));
+    assert.ok(byName.get('orders')!.tests.some((t) => t.uniqueId === FAILING_TEST));
+    assert.ok(byName.get('orders')!.tests.some((t) => t.uniqueId === SINGULAR_TEST), 'a singular test sits under what it refs');
+    assert.ok(byName.get('stg_payments')!.tests.some((t) => t.uniqueId === UNIT_TEST));
     assert.equal(byName.get('orders')!.resourceType, 'model');
     assert.equal(byName.get('orders')!.file, 'models/marts/orders.sql');
   });
@@ -58,12 +54,12 @@ void describe('testingOutcome from the test results of a recorded dbt test', () 
   const outcome = (id: string) => testingOutcome(history.tests.get('/p', id)!)!;
 
   void it('goes running, then its final state, live from the events', () => {
-    assert.deepEqual([...seen.get(FAILING)!], ['running', 'failed']);
-    assert.deepEqual([...seen.get(UNIT)!], ['running', 'passed']);
+    assert.deepEqual([...seen.get(FAILING_TEST)!], ['running', 'failed']);
+    assert.deepEqual([...seen.get(UNIT_TEST)!], ['running', 'passed']);
   });
 
   void it('fails a failing test with dbt\'s message and the failing-row count', () => {
-    const o = outcome(FAILING);
+    const o = outcome(FAILING_TEST);
     assert.equal(o.state, 'failed');
     assert.equal(o.failures, 1);
     assert.match(o.message!, /^FAIL · 1 failing row/);
@@ -71,18 +67,18 @@ void describe('testingOutcome from the test results of a recorded dbt test', () 
   });
 
   void it('passes a warning with its message kept', () => {
-    const o = outcome(WARNING);
+    const o = outcome(WARNING_TEST);
     assert.deepEqual([o.state, o.warned], ['passed', true]);
     assert.match(o.message!, /^WARN/);
   });
 
   void it('passes the passing ones without a message', () => {
-    const o = outcome(SINGULAR);
+    const o = outcome(SINGULAR_TEST);
     assert.deepEqual([o.state, o.warned, o.message], ['passed', false, undefined]);
   });
 
   void it('maps errors and skips; a test with no result has no outcome', () => {
-    const r = history.tests.get('/p', SINGULAR)!;
+    const r = history.tests.get('/p', SINGULAR_TEST)!;
     assert.equal(testingOutcome({ ...r, outcome: 'error', message: 'Binder Error' })!.state, 'errored');
     assert.match(testingOutcome({ ...r, outcome: 'error', message: 'Binder Error' })!.message!, /^ERROR\nBinder Error/);
     assert.equal(testingOutcome({ ...r, outcome: 'skipped' })!.state, 'skipped');
@@ -91,7 +87,7 @@ void describe('testingOutcome from the test results of a recorded dbt test', () 
 
   void it('reports what the dbt test produced, every test it ran', () => {
     const produced = resultsOf(history.tests.all(), test.id, test.startedAt).map((r) => r.uniqueId);
-    assert.ok(produced.includes(FAILING) && produced.includes(UNIT) && produced.includes(SINGULAR));
+    assert.ok(produced.includes(FAILING_TEST) && produced.includes(UNIT_TEST) && produced.includes(SINGULAR_TEST));
     assert.equal(produced.length, test.rows.filter((n) => n.resourceType === 'test' || n.resourceType === 'unit_test').length);
   });
 });
@@ -103,28 +99,28 @@ void describe('the Testing view reads the one test-result record', () => {
     for (const name of ['show_failing_test', 'compile_one']) {
       const entry = replay(history, name);
       assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt), [], name);
-      assert.equal(testingOutcome(history.tests.get('/p', FAILING)!)!.state, 'failed', name);
+      assert.equal(testingOutcome(history.tests.get('/p', FAILING_TEST)!)!.state, 'failed', name);
     }
   });
 
   void it('a test the manifest no longer has has no outcome', () => {
     const history = new InvocationHistory();
     replay(history, 'test');
-    history.tests.retain('/p', (id) => id !== FAILING);
-    assert.equal(history.tests.get('/p', FAILING), undefined);
-    assert.ok(history.tests.get('/p', UNIT));
+    history.tests.retain('/p', (id) => id !== FAILING_TEST);
+    assert.equal(history.tests.get('/p', FAILING_TEST), undefined);
+    assert.ok(history.tests.get('/p', UNIT_TEST));
   });
 
   void it('a test cancelled while running keeps its older result, which the cancelled invocation did not produce', () => {
     const history = new InvocationHistory();
     replay(history, 'test');
-    const failed = history.tests.get('/p', FAILING)!;
-    const node = { uniqueId: FAILING, name: failed.name, resourceType: 'test', status: 'running' } as NodeRun;
+    const failed = history.tests.get('/p', FAILING_TEST)!;
+    const node = { uniqueId: FAILING_TEST, name: failed.name, resourceType: 'test', status: 'running' } as NodeRun;
     const entry = history.start({ label: 'dbt test', args: ['test'], projectRoot: '/p', projectName: 'jaffle' });
     history.tests.record('/p', 'test', entry.id, node, entry.startedAt);
     assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt).map((r) => testingOutcome(r)!.state), ['running']);
     history.tests.record('/p', 'test', entry.id, { ...node, status: 'cancelled' }, entry.startedAt);
     assert.deepEqual(resultsOf(history.tests.all(), entry.id, entry.startedAt), []);
-    assert.equal(testingOutcome(history.tests.get('/p', FAILING)!)!.state, 'failed');
+    assert.equal(testingOutcome(history.tests.get('/p', FAILING_TEST)!)!.state, 'failed');
   });
 });

@@ -11,9 +11,7 @@ import { changesTestResults, groupTests, isStale, TestState, testOutcomeOf, type
 import { InvocationHistory, type InvocationEntry } from '../../src/dbt/treeModel';
 import { jaffleDir, loadStream, resultOf, type Stream } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
-
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
+import { FAILING_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 /** Replays a stream and its final result, as the runner host does. */
 function run(h: InvocationHistory, stream: Stream, projectRoot = '/p'): InvocationEntry {

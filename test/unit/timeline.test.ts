@@ -8,6 +8,7 @@ import { layoutTimeline } from '../../src/dbt/timeline';
 import { InvocationHistory, type InvocationEntry } from '../../src/dbt/treeModel';
 import { loadStream, resultOf, type Stream } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
+import { PASSING_TESTS } from '../fixtures/lib/jaffleIds';
 
 const index = jaffleIndex();
 const parentsOf = (id: string) => index.parents(id);
@@ -54,7 +55,7 @@ void describe('layoutTimeline on a recorded dbt build (dbt 1.12, 4 threads)', ()
       'model.jaffle.stg_payments',
       'model.jaffle.int_order_payments',
       'model.jaffle.orders',
-      'test.jaffle.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2',
+      PASSING_TESTS.ordersCustomerIdRelationship,
     ]);
     const bars = new Map(layout.bars.map((b) => [b.uniqueId, b]));
     const path = layout.criticalPath.map((id) => bars.get(id)!);

@@ -9,12 +9,9 @@ import { TestState } from '../../src/dbt/testState';
 import { InvocationHistory, testGroupsKey, type InvocationEntry, type NodeStatus } from '../../src/dbt/treeModel';
 import { loadStream, resultOf, type Stream } from './eventStreams';
 import { jaffleIndex } from './server-fixture';
+import { FAILING_TEST, SINGULAR_TEST, UNIT_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 const ORDERS = 'model.jaffle.orders';
-const FAILING_TEST = 'test.jaffle.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3';
-const WARNING_TEST = 'test.jaffle.accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer.1a6bf817f5';
-const UNIT_TEST = 'unit_test.jaffle.stg_payments.test_stg_payments_converts_cents_to_dollars';
-const SINGULAR_TEST = 'test.jaffle.assert_order_amounts_are_not_negative';
 
 function replay(history: InvocationHistory, stream: Stream, label = `dbt ${stream.args.join(' ')}`): InvocationEntry {
   const entry = history.start({ label, args: stream.args, projectRoot: '/p', projectName: 'jaffle' });
