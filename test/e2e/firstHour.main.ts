@@ -58,7 +58,8 @@ async function invocationsTop(wb: Workbench) {
 async function finished(wb: Workbench, label: RegExp) {
   return poll(`the newest invocation (${label}) to finish`, async () => {
     const rows = await invocationsTop(wb);
-    return rows[0] !== undefined && label.test(rows[0].label) && rows[0].icon !== 'sync' && rows;
+    // A finished row always has its summary (at least the time): a row caught mid-render has none yet.
+    return rows[0] !== undefined && label.test(rows[0].label) && rows[0].icon !== 'sync' && rows[0].description !== '' && rows;
   }, DBT_MS);
 }
 
@@ -275,11 +276,15 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         const cancel = page.locator('.notifications-toasts .notification-toast .monaco-button', { hasText: 'Cancel' }).first();
         await poll('slow_model to be running', async () => (await invocationsTop(wb)).some((r) => /^running {2}slow_model$/.test(r.label)), DBT_MS);
         await cancel.click();
-        const rows = await poll('the build to end cancelled', async () => {
+        await poll('the build to end cancelled', async () => {
           const r = await invocationsTop(wb);
-          return r[0] && /^cancelled · /.test(r[0].description) && r;
+          return r[0] && /^cancelled · /.test(r[0].description);
         }, 120_000);
-        if (!/\b\d+ not run\b/.test(rows[0]!.description)) throw new Error(`the build says "${rows[0]!.description}"`);
+        // The nodes it never ran come from a `dbt ls` of the same selection, a moment after the end.
+        const rows = await poll('the cancelled build to list what it never ran', async () => {
+          const r = await invocationsTop(wb);
+          return r[0] && /^cancelled · /.test(r[0].description) && /\b\d+ not run\b/.test(r[0].description) && r;
+        }, 60_000);
         if (!rows.some((r) => /^not run {2}\w/.test(r.label))) throw new Error('no node listed as not run');
         await wb.runCommand('dbt: Show Output');
         if (/\binv-\d+/.test(await wb.outputMatching('inv-'))) throw new Error('an internal id in the output');
