@@ -97,15 +97,20 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
     {
       name: 'the dbt commands are in the palette at once',
       async run() {
-        // One look, no retry: before, they appeared only after project discovery.
+        // Before, they appeared only after project discovery. The list filters a moment after the
+        // typing, so its first row is read until it settles (5 s, well inside discovery on a loaded machine).
         await page.keyboard.press('F1');
         const input = page.locator('.quick-input-widget input');
         await input.waitFor({ timeout: 10_000 });
         await input.fill('>dbt: Build Whole Project');
         const first = page.locator('.quick-input-list .monaco-list-row').first();
-        await first.waitFor({ timeout: 10_000 });
-        const label = normalise((await first.getAttribute('aria-label')) ?? '');
-        if (!label.startsWith('dbt: Build Whole Project')) throw new Error(`the palette's first match is "${label}"`);
+        let label = '';
+        await poll('the palette to list dbt: Build Whole Project first', async () => {
+          label = normalise((await first.getAttribute('aria-label', { timeout: 1_000 })) ?? '');
+          return label.startsWith('dbt: Build Whole Project');
+        }, 5_000, 100).catch(() => {
+          throw new Error(`the palette's first match is "${label}"`);
+        });
         await page.keyboard.press('Escape');
       },
     },
