@@ -45,7 +45,7 @@ export class CliBackend implements Backend {
     const collector = new CliResultCollector(command);
     const stderr = new TailBuffer();
     const started = performance.now();
-    const child = this.spawn(cliArgs(command, userArgs));
+    const child = this.startDbt(cliArgs(command, userArgs));
     this.running.add(child);
     const reader = this.eventReader(collector, request, call);
     child.stdout?.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -75,7 +75,7 @@ export class CliBackend implements Backend {
     return result;
   }
 
-  private spawn(args: string[]) {
+  private startDbt(args: string[]) {
     const o = this.options;
     return execa(o.python, ['-c', DBT_MAIN, ...args], {
       cwd: o.projectRoot,
