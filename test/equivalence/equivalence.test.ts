@@ -5,7 +5,8 @@
 // shortest sequence found that shows it.
 //
 //   EQUIV_CASES (16; with the 4 on PostgreSQL, 20 sequences in npm test)  EQUIV_STEPS (6 commands per case)  EQUIV_SEED (first case's seed)
-//   EQUIV_PROJECTS (shop,jaffle)  EQUIV_SHRINK_TRIES (12)  EQUIV_VERBOSE (print each step)
+//   EQUIV_PROJECTS (shop,jaffle)  EQUIV_SHRINK_TRIES (12)  EQUIV_VERBOSE (print each step and its times)
+//   EQUIV_CONCURRENCY (cases run at once; the machine's cores, at most 4; 1 keeps EQUIV_VERBOSE lines in order)
 //   EQUIV_SUMMARY (file name under out/results, default equivalence-summary.json)
 //   EQUIV_PG_CASES (4): then as many cases on PostgreSQL (the tests' server, scripts/postgres.sh),
 //   seeds from EQUIV_SEED too, summary in equivalence-postgres-summary.json
@@ -14,6 +15,7 @@
 // (`EQUIV_SEED=<seed> EQUIV_CASES=0 EQUIV_PG_CASES=1` on PostgreSQL).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pythonPath, repoRoot } from '../fixtures/lib/fixtures';
@@ -21,7 +23,7 @@ import { duckdbTarget } from './lib/duckdbTarget';
 import { postgresTarget } from './lib/postgresTarget';
 import { PROJECTS, type ProjectSpec } from './lib/projects';
 import { Random } from './lib/random';
-import { formatSequence, replay, shrink, type CaseContext } from './lib/replay';
+import { runCase, type CaseContext } from './lib/replay';
 import { makeTemplate, type Template } from './lib/side';
 import { generateSteps } from './lib/steps';
 import type { EquivalenceTarget } from './lib/target';
@@ -35,6 +37,9 @@ const PG_CASES = int('EQUIV_PG_CASES', 4);
 const COMMANDS = int('EQUIV_STEPS', 6);
 const SEED = int('EQUIV_SEED', 1103);
 const SHRINK_TRIES = int('EQUIV_SHRINK_TRIES', 12);
+// Cases at once. Within a case the warm side mostly waits for the cold side's
+// new dbt process, so one case keeps about one core busy: two cases fill two.
+const CONCURRENCY = Math.max(1, int('EQUIV_CONCURRENCY', Math.min(availableParallelism(), 4)));
 const wanted = (process.env.EQUIV_PROJECTS ?? '').split(',').filter(Boolean);
 const projects = PROJECTS.filter((p) => wanted.length === 0 || wanted.includes(p.name));
 const python = pythonPath('1.12');
@@ -61,7 +66,7 @@ function suite(target: EquivalenceTarget, cases: number, summaryFile: string, re
     writeFileSync(join(dir, summaryFile), `${JSON.stringify(record, null, 2)}\n`);
   }
 
-  void describe(`warm equals cold: ${cases} seeded sequences of ${COMMANDS} commands (${target.name})`, () => {
+  void describe(`warm equals cold: ${cases} seeded sequences of ${COMMANDS} commands (${target.name})`, { concurrency: CONCURRENCY }, () => {
     before(() => {
       started = performance.now();
     });
@@ -76,26 +81,17 @@ function suite(target: EquivalenceTarget, cases: number, summaryFile: string, re
       void it(`case ${i + 1}: seed ${seed}, ${project.name}`, T, async () => {
         const steps = generateSteps(new Random(seed), project, target.alternateTarget, COMMANDS);
         const ctx: CaseContext = { project, template: await templateOf(project), target, python };
-        const r = await replay(ctx, steps);
+        const r = await runCase(ctx, seed, steps, SHRINK_TRIES, `${replayEnv} EQUIV_STEPS=${COMMANDS} npm test -- equivalence`);
         summary.cases++;
         summary.steps += r.ran;
         summary.commands += r.commands;
         summary.byProject[project.name] = (summary.byProject[project.name] ?? 0) + 1;
-        if (r.difference) {
+        if (r.failure) {
           summary.differences++;
           summary.failedSeeds.push(seed);
         }
         writeSummary();
-        if (!r.difference) return;
-        const found = `warm and cold differ (seed ${seed}, project ${project.name}, ${target.name}) at step ${r.difference.index + 1}:\n${r.difference.diffs.slice(0, 20).map((d) => `  - ${d}`).join('\n')}`;
-        console.log(found); // before shrinking, which replays the case several times
-        const shortest = await shrink(ctx, steps.slice(0, r.difference.index + 1), SHRINK_TRIES);
-        assert.fail([
-          found,
-          'sequence:', formatSequence(steps.slice(0, r.difference.index + 1)),
-          'shortest sequence found that still differs:', formatSequence(shortest),
-          `replay: EQUIV_SEED=${seed} ${replayEnv} EQUIV_STEPS=${COMMANDS} npm test -- equivalence`,
-        ].join('\n'));
+        if (r.failure) assert.fail(r.failure);
       });
     }
   });

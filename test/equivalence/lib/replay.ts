@@ -8,6 +8,10 @@ import type { ProjectSpec } from './projects';
 import { describeStep, type Step } from './steps';
 import type { EquivalenceTarget } from './target';
 
+const verbose = (line: string): void => {
+  if (process.env.EQUIV_VERBOSE) console.log(`    ${line}`);
+};
+
 export interface CaseContext {
   project: ProjectSpec;
   template: Template;
@@ -22,6 +26,32 @@ export interface Replay {
   difference?: { index: number; diffs: string[] };
 }
 
+/** What one seeded case did; `failure` is the report printed when warm and cold differ. */
+export interface CaseOutcome extends Replay {
+  failure?: string;
+}
+
+/**
+ * Replays a case; on a difference, prints it at once (shrinking replays the
+ * case several times), shrinks it and returns the report: the seed, the
+ * differences, the sequence, the shortest one found, and how to replay it.
+ */
+export async function runCase(ctx: CaseContext, seed: number, steps: readonly Step[], shrinkTries: number, replayCommand: string): Promise<CaseOutcome> {
+  const r = await replay(ctx, steps);
+  if (!r.difference) return r;
+  const found = `warm and cold differ (seed ${seed}, project ${ctx.project.name}, ${ctx.target.name}) at step ${r.difference.index + 1}:\n${r.difference.diffs.slice(0, 20).map((d) => `  - ${d}`).join('\n')}`;
+  console.log(found);
+  const failing = steps.slice(0, r.difference.index + 1);
+  const shortest = await shrink(ctx, failing, shrinkTries);
+  const failure = [
+    found,
+    'sequence:', formatSequence(failing),
+    'shortest sequence found that still differs:', formatSequence(shortest),
+    `replay: EQUIV_SEED=${seed} ${replayCommand}`,
+  ].join('\n');
+  return { ...r, failure };
+}
+
 export async function replay(ctx: CaseContext, steps: readonly Step[]): Promise<Replay> {
   const { project, template, target, python } = ctx;
   const [warm, cold] = await Promise.all([
@@ -33,10 +63,15 @@ export async function replay(ctx: CaseContext, steps: readonly Step[]): Promise<
     for (const [index, step] of steps.entries()) {
       const t0 = performance.now();
       const [a, b] = await Promise.all([runStep(warm, step, project), runStep(cold, step, project)]);
-      if (process.env.EQUIV_VERBOSE) console.log(`    ${index + 1}. ${describeStep(step)} (${Math.round(performance.now() - t0)} ms; exit ${a?.exitCode ?? '-'}/${b?.exitCode ?? '-'})`);
-      if (a === undefined || b === undefined) continue;
+      const t1 = performance.now();
+      if (a === undefined || b === undefined) {
+        verbose(`${index + 1}. ${describeStep(step)} (${Math.round(t1 - t0)} ms)`);
+        continue;
+      }
       commands++;
       const [oa, ob] = await Promise.all([observe(warm, step, a), observe(cold, step, b)]);
+      // Where a step's time goes: dbt's own elapsed time on each side, then both observations.
+      verbose(`${index + 1}. ${describeStep(step)} (exit ${a.exitCode}/${b.exitCode}; ${Math.round(t1 - t0)} ms: warm ${Math.round(a.elapsedSeconds * 1000)}, cold ${Math.round(b.elapsedSeconds * 1000)}; observed in ${Math.round(performance.now() - t1)} ms)`);
       const diffs = differences(oa, ob);
       if (diffs.length > 0) return { ran: index + 1, commands, difference: { index, diffs } };
     }

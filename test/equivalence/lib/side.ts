@@ -17,6 +17,9 @@ import type { EquivalenceTarget, SideDatabase } from './target';
 
 export type SideKind = 'warm' | 'cold';
 
+/** The name of a side's work dir starts with this. */
+export const sideDirPrefix = (kind: SideKind): string => `dbt-conductor-equiv-${kind}-`;
+
 export interface Side {
   kind: SideKind;
   /** Holds the project folder, its sibling packages and (DuckDB) the database files. */
@@ -67,7 +70,7 @@ export async function makeTemplate(project: ProjectSpec, target: EquivalenceTarg
 }
 
 export async function openSide(kind: SideKind, project: ProjectSpec, template: Template, target: EquivalenceTarget, python: string): Promise<Side> {
-  const workDir = await mkdtemp(join(tmpdir(), `dbt-conductor-equiv-${kind}-`));
+  const workDir = await mkdtemp(join(tmpdir(), sideDirPrefix(kind)));
   await cp(template.workDir, workDir, { recursive: true, verbatimSymlinks: true });
   const projectDir = join(workDir, project.name);
   await relinkPackages(join(projectDir, 'dbt_packages'), template.workDir, workDir);
