@@ -60,6 +60,7 @@ export interface ConductorApi {
   statusBar: StatusBar;
   python: PythonResolver;
   settings: SettingsChanges;
+  parser: ParseScheduler;
   lineage: LineageViews;
   modelDocs: ModelDocsPanel;
   docsSite: DocsSite;
@@ -120,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   void ready.then(() => diagnostics.refresh()); // Problems of the previous session
   return {
     projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState),
-    statusBar, python, settings, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready,
+    statusBar, python, settings, parser, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready,
   };
 }
 
