@@ -4,11 +4,11 @@
 // renders it, with outcome and time before each name (dbt/outcomes.ts).
 // Refreshes come batched from the runner host, and big invocations refresh
 // less often so a 3,000-node build neither flickers nor floods the renderer.
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { countsText, formatSeconds, outcomeOf, rowText } from '../dbt/outcomes';
 import type { InvocationEntry, InvocationHistory, NodeRun, NodeStatus } from '../dbt/treeModel';
-import type { ManifestStore } from './manifests';
+import { nodeFile, type ManifestStore } from './manifests';
+import type { Projects } from './projects';
 
 export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRun };
 
@@ -60,6 +60,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   constructor(
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
+    private readonly projects: Projects,
   ) {}
 
   /**
@@ -153,10 +154,9 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     return item;
   }
 
-  /** The node's file: from the final result, else from the manifest. */
+  /** The node's file (in its package's folder): the path from the result, else from the manifest. */
   fileOf(entry: InvocationEntry, row: NodeRun): vscode.Uri | undefined {
-    const rel = row.filePath ?? this.manifests.get(entry.projectRoot)?.index.get(row.uniqueId)?.originalFilePath;
-    return rel ? vscode.Uri.file(join(entry.projectRoot, rel)) : undefined;
+    return nodeFile(this.manifests, this.projects, entry.projectRoot, row.uniqueId, row.filePath);
   }
 
   dispose(): void {
