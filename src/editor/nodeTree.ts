@@ -9,6 +9,7 @@ import { countsText, formatSeconds, outcomeOf, rowText } from '../dbt/outcomes';
 import type { InvocationEntry, InvocationHistory, NodeRun, NodeStatus } from '../dbt/treeModel';
 import { nodeFile, type ManifestStore } from './manifests';
 import type { Projects } from './projects';
+import { RefreshBatch } from './refreshBatch';
 
 export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRun };
 
@@ -52,16 +53,15 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   /** Elements are cached so that VS Code sees stable objects between refreshes. */
   private readonly invocationElements = new Map<number, NodeTreeElement>();
   private readonly nodeElements = new WeakMap<NodeRun, NodeTreeElement>();
-  private lastRefresh = 0;
-  private pending: NodeJS.Timeout | undefined;
-  /** history.ended when the view was last refreshed. */
-  private shownEnded = 0;
+  private readonly batch: RefreshBatch;
 
   constructor(
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
     private readonly projects: Projects,
-  ) {}
+  ) {
+    this.batch = new RefreshBatch(history, () => this.fire());
+  }
 
   /**
    * Called on every batch tick of the runner host. The refresh interval
@@ -70,17 +70,10 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   refresh(): void {
     const rows = this.history.list().reduce((n, e) => n + e.rows.length, 0);
     const interval = Math.min(1000, Math.max(150, rows / 3));
-    const wait = this.lastRefresh + interval - Date.now();
-    // The final state of an invocation is shown at once; only the stream of events is batched.
-    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
-    this.pending ??= setTimeout(() => this.fire(), wait);
+    this.batch.request(interval);
   }
 
   private fire(): void {
-    clearTimeout(this.pending);
-    this.pending = undefined;
-    this.lastRefresh = Date.now();
-    this.shownEnded = this.history.ended;
     const live = new Set(this.history.list().map((e) => e.id));
     for (const id of this.invocationElements.keys()) if (!live.has(id)) this.invocationElements.delete(id);
     this.changed.fire(undefined);
@@ -160,7 +153,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   }
 
   dispose(): void {
-    clearTimeout(this.pending);
+    this.batch.dispose();
     this.changed.dispose();
   }
 }
