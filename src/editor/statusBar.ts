@@ -48,6 +48,12 @@ export class StatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** Its tooltip and the command a click runs (for tests). */
+  get hover(): { tooltip: string; command: string | undefined } {
+    const command = this.item.command;
+    return { tooltip: String(this.item.tooltip ?? ''), command: typeof command === 'string' ? command : command?.command };
+  }
+
   /** The target to pass as --target for a project; undefined lets dbt use the profile's default. */
   targetFor(project: DbtProject): string | undefined {
     const chosen = this.state.get<Record<string, string>>(STATE_KEY, {})[project.root];
