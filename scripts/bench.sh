@@ -63,6 +63,7 @@ part events out/bench/events.main.js --size "${BENCH_EVENTS_SIZE:-3000}" --runs 
 part results out/bench/results.main.js --size "${BENCH_RESULTS_SIZE:-3000}" --runs "$RUNS"
 part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --real-sizes "${BENCH_LSP_REAL_SIZES:-3000}" --runs "$RUNS"
 part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000}" --runs "$RUNS"
+part restore out/bench/restore.main.js --sizes "${BENCH_RESTORE_SIZES:-1000,3000}" --runs "$RUNS"
 part reparse out/bench/reparse.main.js --sizes "${BENCH_REPARSE_SIZES:-1000}" --runs "$RUNS"
 
 log "report"
