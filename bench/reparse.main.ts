@@ -10,41 +10,17 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectRunner } from '../src/runner/api';
-import { createProjectRunner } from '../src/runner/runner';
 import { cold } from './lib/coldCli';
 import { progress } from './lib/log';
 import { pickModel } from './lib/pickModel';
-import { argValue, benchPython, intArg, sizesArg, workerScript } from './lib/paths';
-import { prepareProject, type BenchProject } from './lib/projects';
-import { makeRow, writeRows, type BenchRow } from './lib/rows';
+import { argValue, intArg, sizesArg } from './lib/paths';
+import { benchSizes, type BenchProject } from './lib/projects';
+import { makeRow, type BenchRow } from './lib/rows';
+import { benchRunner } from './lib/runner';
 
 async function main(): Promise<void> {
-  const sizes = sizesArg('sizes', [1000]);
   const runs = intArg('runs', 5);
-  const out = argValue('out');
-  const rows: BenchRow[] = [];
-  for (const size of sizes) {
-    const project = await prepareProject(size, progress, 'real');
-    try {
-      rows.push(...(await benchProject(project, runs)));
-    } finally {
-      project.cleanup();
-    }
-    writeRows(out, rows);
-  }
-  writeRows(out, rows);
-}
-
-function workerOn(project: BenchProject, scratch: string, name: string, dbtWriter: boolean): ProjectRunner {
-  return createProjectRunner({
-    projectRoot: project.dir,
-    python: benchPython(),
-    workerScript: workerScript(),
-    manifestPath: join(scratch, `${name}.json`),
-    backend: 'worker',
-    env: dbtWriter ? { ...project.env, DBT_CONDUCTOR_BENCH_DBT_JSON_WRITE: '1' } : project.env,
-    startTimeoutMs: 300_000,
-  });
+  await benchSizes(sizesArg('sizes', [1000]), 'real', argValue('out'), progress, (project) => benchProject(project, runs));
 }
 
 /** Wall time of the worker's re-parse, from the request to the result. */
@@ -59,8 +35,8 @@ async function reparse(runner: ProjectRunner): Promise<number> {
 
 async function benchProject(project: BenchProject, runs: number): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-reparse-'));
-  const ours = workerOn(project, scratch, 'ours', false);
-  const dbts = workerOn(project, scratch, 'dbts', true);
+  const ours = benchRunner(project, join(scratch, 'ours.json'));
+  const dbts = benchRunner(project, join(scratch, 'dbts.json'), { DBT_CONDUCTOR_BENCH_DBT_JSON_WRITE: '1' });
   const model = pickModel((await ours.parse()).manifestPath ?? join(scratch, 'ours.json'));
   await dbts.parse();
   const file = join(project.dir, model.originalFilePath);
