@@ -88,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     onParseOutcome: (root, error) => lsp.notifyParseError(root, error === null ? null : parseFailureOf(error, (rel) => existsSync(join(root, rel)), (rel) => readProjectFile(root, rel))),
     selectInterpreter: () => void vscode.commands.executeCommand('dbtConductor.selectInterpreter'),
   }));
+  statusBar.followParses(() => runnerHost.history.parsing(), runnerHost.onDidChange);
   const nodeTree = new NodeTreeProvider(runnerHost.history, manifests, projects);
   const testTree = new TestTreeProvider(runnerHost.history, manifests, diagnostics);
   const fileIndexes = new FileIndexes(manifests, lsp, (m) => output.info(m));
