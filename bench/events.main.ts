@@ -234,7 +234,8 @@ function replay(rec: Recording): Replay {
   try {
     const history = new InvocationHistory(20);
     const manifests = { get: () => undefined } as unknown as ConstructorParameters<typeof NodeTreeProvider>[1];
-    const nodeTree = new NodeTreeProvider(history, manifests);
+    const projects = { get: () => undefined } as unknown as ConstructorParameters<typeof NodeTreeProvider>[2];
+    const nodeTree = new NodeTreeProvider(history, manifests, projects);
     // No project files here: nothing is stale (the real check stats each file once per refresh).
     const testTree = new TestTreeProvider(history, manifests, { staleCheck: () => () => false });
     const output = new Output();

@@ -13,12 +13,14 @@ functions for one more sample.
       cache (set_relations_cache: one list_relations query per schema), hooks,
       the node(s), wrap-up; with the number of schemas listed; without and
       with --cache-selected-only, alternating.
-    .venv/bin/python bench/profile_invocation.py reparse <project> <model> [--runs 5]
+    .venv/bin/python bench/profile_invocation.py reparse <project> <model> [--runs 5] [--dbt-json-writer]
       the re-parse after a one-line edit of the model's file: the worker's
       staleness fingerprint, reading the partial-parse file, file reading and
       checksums, the partial-parse diff, parsing, process_refs / docs /
       sources, writing partial_parse.msgpack, manifest.json (as a cold
-      `dbt parse` does), and the worker's slim manifest.
+      `dbt parse` does), and the worker's slim manifest. JSON artifacts are
+      written as the worker writes them (speed_up_json_artifacts), or with
+      dbt's own json.dump with --dbt-json-writer.
     .venv/bin/python bench/profile_invocation.py open <project> [--runs 3]
       opening a project: a new Python importing dbt (the worker's start),
       then the first parse with dbt's partial-parse file present and no file
@@ -225,6 +227,8 @@ def cmd_reparse(opts):
     with open(path) as f:
         original = f.read()
     wrap_parse_phases(worker)
+    if not opts.dbt_json_writer:
+        worker.speed_up_json_artifacts()
     # The worker parses with dbt's defaults (manifest.json written); a cold `dbt parse` does the same.
     samples = collections.defaultdict(list)
     try:
@@ -289,6 +293,7 @@ def main():
     p.add_argument("project")
     p.add_argument("model")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--dbt-json-writer", action="store_true")
     o = sub.add_parser("open")
     o.add_argument("project")
     o.add_argument("--runs", type=int, default=3)

@@ -21,6 +21,7 @@ const PARTS: { id: string; title: string; measures: string }[] = [
   { id: 'lineage', title: 'Lineage view: open time', measures: '8' },
   { id: 'restore', title: 'Warm equals cold: cost of restoring the manifest state', measures: '9' },
   { id: 'results', title: 'Results grid and Testing view', measures: '10' },
+  { id: 'reparse', title: 'Re-parse after an edit: JSON artifacts written with the C encoder', measures: 'issue 13' },
 ];
 
 const README_START = '<!-- bench:results:start -->';

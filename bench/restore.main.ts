@@ -11,28 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectRunner } from '../src/runner/api';
-import { createProjectRunner } from '../src/runner/runner';
 import { progress } from './lib/log';
 import { pickModel } from './lib/pickModel';
 import { argValue, benchPython, intArg, repoRoot, sizesArg, workerScript } from './lib/paths';
-import { prepareProject, type BenchProject } from './lib/projects';
-import { makeRow, summarize, writeRows, type BenchRow } from './lib/rows';
+import { benchSizes, type BenchProject } from './lib/projects';
+import { makeRow, summarize, type BenchRow } from './lib/rows';
+import { benchRunner } from './lib/runner';
 
 async function main(): Promise<void> {
-  const sizes = sizesArg('sizes', [1000, 3000]);
   const runs = intArg('runs', 5);
-  const out = argValue('out');
-  const rows: BenchRow[] = [];
-  for (const size of sizes) {
-    const project = await prepareProject(size, progress);
-    try {
-      rows.push(...(await benchProject(project, runs)));
-    } finally {
-      project.cleanup();
-    }
-    writeRows(out, rows);
-  }
-  writeRows(out, rows);
+  await benchSizes(sizesArg('sizes', [1000, 3000]), 'synthetic', argValue('out'), progress, (project) => benchProject(project, runs));
 }
 
 /** bench/restore_cost.py: the restoration timed in-process, right after real warm runs. */
@@ -43,18 +31,6 @@ async function restoreCpu(project: BenchProject, model: string, runs: number): P
   if (r.exitCode !== 0) throw new Error(`restore_cost.py failed (exit ${r.exitCode}): ${r.stderr.slice(-2000)}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { nodes: number; snapshot_ms: number; restore_ms: number[] };
   return { nodes: out.nodes, snapshotMs: out.snapshot_ms, restoreMs: out.restore_ms };
-}
-
-function workerOn(project: BenchProject, scratch: string, name: string, restore: boolean): ProjectRunner {
-  return createProjectRunner({
-    projectRoot: project.dir,
-    python: benchPython(),
-    workerScript: workerScript(),
-    manifestPath: join(scratch, `${name}.json`),
-    backend: 'worker',
-    env: restore ? project.env : { ...project.env, DBT_CONDUCTOR_BENCH_NO_RESTORE: '1' },
-    startTimeoutMs: 120_000,
-  });
 }
 
 /** Wall time of one warm invocation; `failures` counts runs that did not succeed (without restoration, leaked state can fail a run). */
@@ -71,8 +47,8 @@ async function timed(runner: ProjectRunner, args: string[], failures: string[]):
 async function benchProject(project: BenchProject, runs: number): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-conductor-bench-restore-'));
   // Each invocation of either worker is complete before the next starts: no DuckDB lock is shared.
-  const restored = workerOn(project, scratch, 'restored', true);
-  const plain = workerOn(project, scratch, 'plain', false);
+  const restored = benchRunner(project, join(scratch, 'restored.json'));
+  const plain = benchRunner(project, join(scratch, 'plain.json'), { DBT_CONDUCTOR_BENCH_NO_RESTORE: '1' });
   try {
     const parse = await restored.parse();
     const model = pickModel(parse.manifestPath ?? join(scratch, 'restored.json'));

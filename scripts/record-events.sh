@@ -39,6 +39,7 @@ STREAMS=(
   "source_freshness|source freshness"
   "ls|ls"
   "parse|parse"
+  "parse_after_edit|parse"
   "run_broken_runtime|run --vars {broken_runtime: true}"
   "run_broken_compile|run --vars {broken_compile: true}"
   "unknown_selector|run --select no_such_model"
@@ -137,7 +138,14 @@ for entry in "${STREAMS[@]}"; do
     [ "$name" = seed ] && (cd "$P" && DBT_DUCKDB_PATH="$P/jaffle.duckdb" DBT_PROFILES_DIR="$P" DO_NOT_TRACK=1 "$VENV/bin/dbt" -q seed >/dev/null 2>&1 || true)
     continue
   fi
+  if [ "$name" = parse_after_edit ]; then
+    # A partial parse with one file changed: parse quietly (the partial-parse file), then edit one model.
+    (cd "$P" && DBT_DUCKDB_PATH="$P/jaffle.duckdb" DBT_PROFILES_DIR="$P" DO_NOT_TRACK=1 "$VENV/bin/dbt" -q parse >/dev/null 2>&1)
+    cp "$P/models/marts/orders.sql" "$TMP/orders.sql"
+    echo "-- an edit" >> "$P/models/marts/orders.sql"
+  fi
   run_one "$VENV" "$P" "$OUT/$name" "$name" "${ARGS[@]}"
+  if [ "$name" = parse_after_edit ]; then cp "$TMP/orders.sql" "$P/models/marts/orders.sql"; fi
   if [ "$name" = parse ]; then
     # The manifest of a clean parse, for the language-server tests.
     "$VENV/bin/python" - "$P/target/manifest.json" "$MANIFESTS/jaffle.manifest.json" "$P" "$REPO" "$VENV" "$HOME" <<'PY'

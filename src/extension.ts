@@ -60,6 +60,7 @@ export interface ConductorApi {
   statusBar: StatusBar;
   python: PythonResolver;
   settings: SettingsChanges;
+  parser: ParseScheduler;
   lineage: LineageViews;
   modelDocs: ModelDocsPanel;
   docsSite: DocsSite;
@@ -87,7 +88,8 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
     onParseOutcome: (root, error) => lsp.notifyParseError(root, error === null ? null : parseFailureOf(error, (rel) => existsSync(join(root, rel)), (rel) => readProjectFile(root, rel))),
     selectInterpreter: () => void vscode.commands.executeCommand('dbtConductor.selectInterpreter'),
   }));
-  const nodeTree = new NodeTreeProvider(runnerHost.history, manifests);
+  statusBar.followParses(() => runnerHost.history.parsing(), runnerHost.onDidChange);
+  const nodeTree = new NodeTreeProvider(runnerHost.history, manifests, projects);
   const testTree = new TestTreeProvider(runnerHost.history, manifests, diagnostics);
   const fileIndexes = new FileIndexes(manifests, lsp, (m) => output.info(m));
   const codeLens = new DbtCodeLensProvider(config, projects, (root) => fileIndexes.indexFor(root));
@@ -120,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   void ready.then(() => diagnostics.refresh()); // Problems of the previous session
   return {
     projects, manifests, host: runnerHost, nodeTree, testTree, diagnostics, results, timeline, testExplorer, queryHistory: () => queryHistory(context.workspaceState),
-    statusBar, python, settings, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready,
+    statusBar, python, settings, parser, lineage: docs.lineage, modelDocs: docs.modelDocs, docsSite: docs.docsSite, ready,
   };
 }
 

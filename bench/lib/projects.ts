@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { generateProject } from '../generate-project';
 import { generateRealProject } from '../generate-real-project';
 import { cacheDir, repoRoot } from './paths';
+import { writeRows, type BenchRow } from './rows';
 
 export type Shape = 'synthetic' | 'real';
 
@@ -163,4 +164,19 @@ function pruneCache(): void {
     }
     for (const name of names) if (!isCurrent(name)) rmSync(join(cacheDir(), sub, name), { recursive: true, force: true });
   }
+}
+
+/** Benches each size's project of one shape in turn, writing every row so far to `out` after each. */
+export async function benchSizes(sizes: number[], shape: Shape, out: string | undefined, log: (msg: string) => void, bench: (project: BenchProject) => Promise<BenchRow[]>): Promise<void> {
+  const rows: BenchRow[] = [];
+  for (const size of sizes) {
+    const project = await prepareProject(size, log, shape);
+    try {
+      rows.push(...(await bench(project)));
+    } finally {
+      project.cleanup();
+    }
+    writeRows(out, rows);
+  }
+  writeRows(out, rows);
 }

@@ -6,14 +6,15 @@ import { progress } from './log';
 import { benchPython, workerScript } from './paths';
 import type { BenchProject } from './projects';
 
-export function benchRunner(project: BenchProject, manifestPath: string): ProjectRunner {
+/** `env` adds to the project's environment (a bench switch such as DBT_CONDUCTOR_BENCH_NO_RESTORE). */
+export function benchRunner(project: BenchProject, manifestPath: string, env: Record<string, string> = {}): ProjectRunner {
   return createProjectRunner({
     projectRoot: project.dir,
     python: benchPython(),
     workerScript: workerScript(),
     manifestPath,
     backend: 'worker',
-    env: project.env,
+    env: { ...project.env, ...env },
     // Generous: the worker's start is slow on a busy 2-core machine.
     startTimeoutMs: 300_000,
     // Kept warm for the whole bench: an idle stop would make the next sample a cold start.

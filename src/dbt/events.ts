@@ -5,7 +5,7 @@
 // that is not an event becomes an `unparsed` item. Input is a RawDbtEvent
 // (src/dbt/protocol.ts), but it is read defensively as `unknown`.
 
-import { isJsonObject, type JsonObject as Obj } from './json';
+import { finiteNumber, isJsonObject, isTrue, nonEmptyString, type JsonObject as Obj } from './json';
 
 export type EventLevel = 'debug' | 'test' | 'info' | 'warn' | 'error';
 
@@ -234,23 +234,12 @@ function obj(v: unknown): Obj | undefined {
 
 /** A non-empty string, ANSI-free. */
 function str(v: unknown): string | undefined {
-  if (typeof v !== 'string' || v === '') return undefined;
-  return stripAnsi(v);
+  const s = nonEmptyString(v);
+  return s === undefined ? undefined : stripAnsi(s);
 }
 
-/** Numbers arrive as numbers, or as strings for int64 fields. */
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
-}
-
-function bool(v: unknown): boolean {
-  return v === true || v === 'true' || v === 'True';
-}
+const num = finiteNumber;
+const bool = isTrue;
 
 // CSI sequences (colours, cursor moves) and OSC sequences (hyperlinks).
 // eslint-disable-next-line no-control-regex

@@ -24,6 +24,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { jinjaBlocks } from './jinjaBlocks';
+import { isJsonObject as isObject, type JsonObject as Json } from './json';
 import { readProject, type DbtProject } from './projects';
 
 export interface DirEntry {
@@ -81,7 +82,6 @@ interface Package {
   project: DbtProject;
 }
 
-type Json = Record<string, unknown>;
 
 /** What is collected from the files of one package before the entries are made. */
 interface Collected {
@@ -399,10 +399,6 @@ function macroName(keyword: string, name: string, openTag: string): string {
   if (keyword !== 'materialization') return name;
   const adapter = /\badapter\s*=\s*["'](\w+)["']/.exec(openTag)?.[1] ?? 'default';
   return `materialization_${name}_${adapter}`;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A name as written (numbers too); null when absent or a Jinja expression (dbt would render it). */

@@ -5,7 +5,7 @@
 // Unknown keys are ignored and missing keys default, so newer or older
 // dbt versions degrade to fewer details instead of failing.
 
-import { isJsonObject, type JsonObject as Json } from './json';
+import { isJsonObject, stringOrNull, type JsonObject as Json } from './json';
 
 export interface ColumnInfo {
   name: string;
@@ -95,9 +95,7 @@ const REFABLE = new Set(['model', 'seed', 'snapshot']);
 export const KNOWN_SCHEMA_VERSIONS = [9, 10, 11, 12];
 
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
+const str = stringOrNull;
 
 /** Shared empty list: most entries have no refs, columns or arguments, and 10,000s of [] cost GC time. */
 const NONE = Object.freeze([]) as unknown as never[];

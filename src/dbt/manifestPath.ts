@@ -1,5 +1,6 @@
 // Where a project's slim manifest lives: one scheme for the extension
-// (ManifestStore, in its storage folder) and for RunnerPool.
+// (ManifestStore, in its storage folder) and for the tests that make
+// runners themselves (the RunnerPool of test/reliability/load.test.ts).
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 

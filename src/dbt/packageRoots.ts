@@ -5,7 +5,7 @@
 // so a package file may be opened through either path. The package's name
 // is the `name:` of its dbt_project.yml, which the manifest uses.
 import { readdir, readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { readProject } from './projects';
 
 export interface PackageRoot {
@@ -52,6 +52,17 @@ export async function readPackageRoots(projectRoot: string, packagesInstallPath:
 function inside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/**
+ * The file of a node of package `packageName` at `relPath` (its
+ * original_file_path, relative to its package's root): under the project for
+ * the project's own nodes, else under <packages-install-path>/<package>, the
+ * folder `dbt deps` names after the package (a `local:` package: its symlink).
+ */
+export function nodeFilePath(project: { root: string; name?: string; packagesInstallPath: string }, packageName: string, relPath: string): string {
+  const base = packageName === project.name ? project.root : resolve(project.root, project.packagesInstallPath, packageName);
+  return join(base, relPath);
 }
 
 /** The package holding `path` (by its install path or its real folder), with the path relative to the package root ('/' separated). */

@@ -6,6 +6,7 @@
 // vscode, so it is tested in plain Node with recorded event streams.
 import { commandOf } from './subcommand';
 import { parseEvent } from './events';
+import { nextParseProgress, type ParseNow, type ParseProgress } from './parseProgress';
 import type { InvocationResult, RawDbtEvent } from './protocol';
 import { addNotRun, applyResult, initialState, reduce, restoredState, type InvocationState, type NodeRun, type StateOptions } from './results';
 import { groupTests, isTestNode, TestState, type TestGroup, type TestResult } from './testState';
@@ -36,6 +37,8 @@ export interface InvocationEntry {
   /** This session's result (not kept across a reload). */
   result?: InvocationResult;
   error?: string;
+  /** What its parse is doing, once dbt's events say it parses (dbt/parseProgress.ts). */
+  parse?: ParseProgress;
 }
 
 /**
@@ -65,6 +68,8 @@ export class InvocationHistory {
   /** The latest result of every test. */
   readonly tests: TestState;
   private endedCount = 0;
+  /** Started and not ended, background ones included (the status bar shows their parses). */
+  private readonly unfinished = new Set<InvocationEntry>();
 
   constructor(
     private readonly keep = 20,
@@ -91,6 +96,7 @@ export class InvocationHistory {
       state: initialState(init.label, options),
       rows: [],
     };
+    this.unfinished.add(entry);
     if (!entry.background) {
       this.entries.unshift(entry);
       if (this.entries.length > this.keep) this.entries.length = this.keep;
@@ -112,6 +118,7 @@ export class InvocationHistory {
     if (entry.status === 'queued') entry.status = 'running';
     const e = parseEvent(raw);
     reduce(entry.state, e);
+    entry.parse = nextParseProgress(entry.parse, entry.command, raw, e, Date.now());
     if (entry.state.nodes.size !== entry.rows.length) entry.rows = [...entry.state.nodes.values()];
     if ('node' in e && e.node) {
       const node = entry.state.nodes.get(e.node.uniqueId);
@@ -136,7 +143,7 @@ export class InvocationHistory {
     if (result.exitCode === 2 && result.exception && !result.cancelled) entry.error = `${result.exception.type}: ${result.exception.message}`;
     for (const node of entry.rows) if (isTestNode(node.resourceType)) this.tests.record(entry.projectRoot, entry.command, entry.id, node, entry.startedAt);
     this.tests.endInvocation(entry.id);
-    this.endedCount++;
+    this.markEnded(entry);
   }
 
   /** The invocation ended without a result: the runner failed, or had to kill dbt after a cancel. */
@@ -160,7 +167,21 @@ export class InvocationHistory {
     entry.status = cancelled ? 'cancelled' : 'error';
     entry.error = message;
     this.tests.endInvocation(entry.id);
+    this.markEnded(entry);
+  }
+
+  private markEnded(entry: InvocationEntry): void {
+    this.unfinished.delete(entry);
     this.endedCount++;
+  }
+
+  /** The parses running now, oldest first (background ones too). */
+  parsing(): ParseNow[] {
+    const out: ParseNow[] = [];
+    for (const e of this.unfinished) {
+      if (e.status === 'running' && e.parse && !e.parse.done) out.push({ projectName: e.projectName, projectRoot: e.projectRoot, progress: e.parse });
+    }
+    return out;
   }
 
   /** A cancelled invocation's selected nodes that never started (see results.addNotRun). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ManifestIndex } from '../dbt/manifest';
 import { manifestPathFor } from '../dbt/manifestPath';
+import { nodeFilePath } from '../dbt/packageRoots';
 import type { Projects } from './projects';
 
 export interface LoadedManifest {
@@ -78,14 +79,17 @@ export function manifestTags(index: ManifestIndex): string[] {
 
 /**
  * The file a node is defined in, or `path` (relative to the node's package,
- * like its patch path); packages are under the project's packages-install-path.
+ * like its patch path or a result's original_file_path); packages are under
+ * the project's packages-install-path. Without a manifest, the package is
+ * the one the unique id names.
  */
 export function nodeFile(manifests: ManifestStore, projects: Projects, projectRoot: string, uniqueId: string, path?: string): vscode.Uri | undefined {
   const index = manifests.get(projectRoot)?.index;
   const entry = index?.get(uniqueId);
   const rel = path ?? entry?.originalFilePath;
-  if (!index || !entry || !rel) return undefined;
   const project = projects.get(projectRoot);
-  const base = entry.packageName === index.projectName || !project ? projectRoot : join(projectRoot, project.packagesInstallPath, entry.packageName);
-  return vscode.Uri.file(join(base, rel));
+  const name = index?.projectName ?? project?.name;
+  if (!rel || !name) return undefined;
+  const packageName = entry?.packageName ?? uniqueId.split('.')[1] ?? name;
+  return vscode.Uri.file(nodeFilePath({ root: projectRoot, name, packagesInstallPath: project?.packagesInstallPath ?? 'dbt_packages' }, packageName, rel));
 }

@@ -4,11 +4,12 @@
 // renders it, with outcome and time before each name (dbt/outcomes.ts).
 // Refreshes come batched from the runner host, and big invocations refresh
 // less often so a 3,000-node build neither flickers nor floods the renderer.
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { countsText, formatSeconds, outcomeOf, rowText } from '../dbt/outcomes';
 import type { InvocationEntry, InvocationHistory, NodeRun, NodeStatus } from '../dbt/treeModel';
-import type { ManifestStore } from './manifests';
+import { nodeFile, type ManifestStore } from './manifests';
+import type { Projects } from './projects';
+import { RefreshBatch } from './refreshBatch';
 
 export type NodeTreeElement = { kind: 'invocation'; entry: InvocationEntry } | { kind: 'node'; entry: InvocationEntry; row: NodeRun };
 
@@ -52,15 +53,15 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   /** Elements are cached so that VS Code sees stable objects between refreshes. */
   private readonly invocationElements = new Map<number, NodeTreeElement>();
   private readonly nodeElements = new WeakMap<NodeRun, NodeTreeElement>();
-  private lastRefresh = 0;
-  private pending: NodeJS.Timeout | undefined;
-  /** history.ended when the view was last refreshed. */
-  private shownEnded = 0;
+  private readonly batch: RefreshBatch;
 
   constructor(
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
-  ) {}
+    private readonly projects: Projects,
+  ) {
+    this.batch = new RefreshBatch(history, () => this.fire());
+  }
 
   /**
    * Called on every batch tick of the runner host. The refresh interval
@@ -69,17 +70,10 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
   refresh(): void {
     const rows = this.history.list().reduce((n, e) => n + e.rows.length, 0);
     const interval = Math.min(1000, Math.max(150, rows / 3));
-    const wait = this.lastRefresh + interval - Date.now();
-    // The final state of an invocation is shown at once; only the stream of events is batched.
-    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
-    this.pending ??= setTimeout(() => this.fire(), wait);
+    this.batch.request(interval);
   }
 
   private fire(): void {
-    clearTimeout(this.pending);
-    this.pending = undefined;
-    this.lastRefresh = Date.now();
-    this.shownEnded = this.history.ended;
     const live = new Set(this.history.list().map((e) => e.id));
     for (const id of this.invocationElements.keys()) if (!live.has(id)) this.invocationElements.delete(id);
     this.changed.fire(undefined);
@@ -153,14 +147,13 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<NodeTreeElement
     return item;
   }
 
-  /** The node's file: from the final result, else from the manifest. */
+  /** The node's file (in its package's folder): the path from the result, else from the manifest. */
   fileOf(entry: InvocationEntry, row: NodeRun): vscode.Uri | undefined {
-    const rel = row.filePath ?? this.manifests.get(entry.projectRoot)?.index.get(row.uniqueId)?.originalFilePath;
-    return rel ? vscode.Uri.file(join(entry.projectRoot, rel)) : undefined;
+    return nodeFile(this.manifests, this.projects, entry.projectRoot, row.uniqueId, row.filePath);
   }
 
   dispose(): void {
-    clearTimeout(this.pending);
+    this.batch.dispose();
     this.changed.dispose();
   }
 }

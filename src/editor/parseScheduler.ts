@@ -36,6 +36,11 @@ export class ParseScheduler implements vscode.Disposable {
     ];
   }
 
+  /** Background parses waiting for their debounce (the untrusted suite checks that none is). */
+  get pending(): number {
+    return this.timers.size;
+  }
+
   /** A file was opened (or trust was granted): parse its project once, if parse on open is on. */
   parseIfOpened(editor: vscode.TextEditor | undefined): void {
     const project = editor && this.deps.projects.forUri(editor.document.uri);

@@ -1,16 +1,18 @@
 // Runs dbt for the editor: one ProjectRunner per project (created on the
-// first command, never on activation), and for each invocation the output
-// header and lines, the live views, a progress notification with Cancel,
-// the status bar spinner, and the result's diagnostics. A cancelled
-// invocation lists the nodes it never ran. Runner failures (no Python, no
-// dbt, a crashed worker) become one actionable notification. Workers are
-// restarted when the settings they were started with change, or on request.
+// first command, never on activation; kept in src/runner/pool.ts's
+// RunnerPool), and for each invocation the output header and lines, the
+// live views, a progress notification with Cancel, the status bar spinner,
+// and the result's diagnostics. A cancelled invocation lists the nodes it
+// never ran. Runner failures (no Python, no dbt, a crashed worker) become
+// one actionable notification. Workers are restarted when the settings they
+// were started with change, or on request.
 import * as vscode from 'vscode';
 import { listArgsFor, listedNodes } from '../dbt/commandTargets';
 import { readProfileTargets } from '../dbt/profileTargets';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
 import type { InvocationHistory, InvocationEntry } from '../dbt/treeModel';
 import type { ProjectRunner, RunnerError } from '../runner/api';
+import { RunnerPool } from '../runner/pool';
 import { Config } from './config';
 import type { ResultDiagnostics } from './diagnostics';
 import { isRunnerError, loadRunner } from './lazyParts';
@@ -35,19 +37,14 @@ export interface RunOptions {
 interface ProjectRunnerEntry {
   runner: ProjectRunner;
   python: ResolvedPython;
-  /** The runner settings it was made with; when they differ now, it is replaced once idle. */
-  settings: string;
-  /** The interpreter may have changed (Python extension): replace it once idle. */
-  outdated: boolean;
-  /** Settles when every invocation given to this runner so far has ended. */
-  idle: Promise<unknown>;
 }
 
 /** How often the views and the progress notification are refreshed while events stream in. */
 const REFRESH_MS = 150;
 
 export class RunnerHost implements vscode.Disposable {
-  private readonly runners = new Map<string, Promise<ProjectRunnerEntry>>();
+  /** One runner per project, replaced when the settings it was made from change. */
+  private readonly runners = new RunnerPool<ProjectRunnerEntry>();
   /** Projects dbt was asked to run for in this session (even when it could not start). */
   private readonly used = new Set<string>();
   private readonly controllers = new Map<number, AbortController>();
@@ -85,7 +82,7 @@ export class RunnerHost implements vscode.Disposable {
     this.disposables.push(
       this.finished,
       this.changed,
-      deps.python.onDidChange(() => this.markOutdated()),
+      deps.python.onDidChange(() => this.runners.markOutdated()),
     );
   }
 
@@ -123,11 +120,7 @@ export class RunnerHost implements vscode.Disposable {
     });
     let manifestDuring = false;
     const manifestListener = entry.runner.onManifest(() => (manifestDuring = true));
-    const invoke = (onEvent: (e: RawDbtEvent) => void) => {
-      const job = entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
-      entry.idle = Promise.allSettled([entry.idle, job]);
-      return job;
-    };
+    const invoke = (onEvent: (e: RawDbtEvent) => void) => entry.runner.invoke({ args, label: options.label }, { onEvent, signal: controller.signal });
     const onEvent = (e: RawDbtEvent) => {
       this.deps.output.event(e);
       this.history.event(record, e);
@@ -200,22 +193,13 @@ export class RunnerHost implements vscode.Disposable {
    * new one with the current settings and interpreter), busy ones once
    * their work is done. Returns how many were running.
    */
-  async restartWorkers(): Promise<number> {
-    const entries = await Promise.all([...this.runners.entries()].map(async ([root, p]) => [root, await p.catch(() => undefined)] as const));
-    for (const [root, e] of entries) {
-      if (!e) continue;
-      if (e.runner.busy || e.runner.queueLength > 0) e.outdated = true;
-      else {
-        this.runners.delete(root);
-        await e.runner.dispose();
-      }
-    }
-    return entries.filter(([, e]) => e).length;
+  restartWorkers(): Promise<number> {
+    return this.runners.restartAll();
   }
 
   /** Project files changed: the cached manifest is stale. */
   invalidate(projectRoot: string): void {
-    void this.runners.get(projectRoot)?.then((e) => e.runner.invalidate(), () => undefined);
+    void this.runners.existing(projectRoot)?.then((e) => e.runner.invalidate(), () => undefined);
   }
 
   cancel(invocationId: number): boolean {
@@ -240,31 +224,8 @@ export class RunnerHost implements vscode.Disposable {
     return entry?.attachedNode ?? entry?.dependsOnNodes.find((id) => !id.startsWith('macro.'));
   }
 
-  private async runnerFor(project: DbtProject): Promise<ProjectRunnerEntry> {
-    const existing = this.runners.get(project.root);
-    if (existing) {
-      const entry = await existing.catch(() => undefined);
-      const stale = entry && (entry.outdated || entry.settings !== this.runnerSettings(project));
-      if (entry && !stale) return entry;
-      this.runners.delete(project.root);
-      if (entry) {
-        // New work never goes to a runner made for old settings: the new one starts once the old one
-        // has finished what it was given (it may be writing to the database), then the old one stops.
-        const replaced = entry.idle.then(async () => {
-          await entry.runner.dispose();
-          return this.createRunner(project);
-        });
-        return this.keep(project.root, replaced);
-      }
-    }
-    return this.keep(project.root, this.createRunner(project));
-  }
-
-  private keep(root: string, created: Promise<ProjectRunnerEntry>): Promise<ProjectRunnerEntry> {
-    this.runners.set(root, created);
-    // A failed start is not kept: the user may fix the setting and retry.
-    created.catch(() => this.runners.get(root) === created && this.runners.delete(root));
-    return created;
+  private runnerFor(project: DbtProject): Promise<ProjectRunnerEntry> {
+    return this.runners.get(project.root, { settings: this.runnerSettings(project), create: () => this.createRunner(project) });
   }
 
   private async createRunner(project: DbtProject): Promise<ProjectRunnerEntry> {
@@ -291,17 +252,13 @@ export class RunnerHost implements vscode.Disposable {
       },
     });
     runner.onManifest((path) => this.deps.onManifest(project.root, path));
-    return { runner, python, settings: this.runnerSettings(project), outdated: false, idle: Promise.resolve() };
+    return { runner, python };
   }
 
   /** The settings a runner is made from, compared on each use (a change event may come late). */
   private runnerSettings(project: DbtProject): string {
     const { config, python } = this.deps;
     return JSON.stringify([config.pythonPath(vscode.Uri.file(project.root)), python.selected(project.root), config.backend(), config.idleTimeoutMs()]);
-  }
-
-  private markOutdated(): void {
-    for (const p of this.runners.values()) void p.then((e) => (e.outdated = true), () => undefined);
   }
 
   private withProgress(record: InvocationEntry, controller: AbortController, work: () => Promise<InvocationResult>): Promise<InvocationResult> {
@@ -377,9 +334,7 @@ export class RunnerHost implements vscode.Disposable {
     clearTimeout(this.refreshTimer);
     this.cancelAll();
     for (const d of this.disposables) d.dispose();
-    const entries = await Promise.all([...this.runners.values()].map((p) => p.catch(() => undefined)));
-    this.runners.clear();
-    await Promise.all(entries.map((e) => e?.runner.dispose()));
+    await this.runners.dispose();
   }
 }
 

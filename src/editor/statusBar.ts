@@ -1,7 +1,10 @@
 // The status bar item: the active project and target, a spinner while dbt
-// runs; a click switches project or target. The chosen target is kept per
-// project in workspace state and wins over the `dbtConductor.target` setting.
+// runs; a click switches project or target. While a project parses, it says
+// so instead (what dbt does, for how long) and a click shows the output.
+// The chosen target is kept per project in workspace state and wins over
+// the `dbtConductor.target` setting.
 import * as vscode from 'vscode';
+import { parseStatusText, parseTooltip, type ParseNow } from '../dbt/parseProgress';
 import { readProfileTargets } from '../dbt/profileTargets';
 import type { Config } from './config';
 import type { DbtProject, Projects } from './projects';
@@ -13,6 +16,9 @@ export class StatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.item];
   private readonly targetChanged = new vscode.EventEmitter<string>();
   private running = 0;
+  private parses: () => ParseNow[] = () => [];
+  /** Ticks the parse's seconds while one runs. */
+  private ticker: NodeJS.Timeout | undefined;
   /** The profile's default target per project, read once (profiles.yml is not watched). */
   private readonly profileDefaults = new Map<string, string | undefined>();
   /** Fires with the project root whose target changed. */
@@ -42,6 +48,12 @@ export class StatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** Its tooltip and the command a click runs (for tests). */
+  get hover(): { tooltip: string; command: string | undefined } {
+    const command = this.item.command;
+    return { tooltip: String(this.item.tooltip ?? ''), command: typeof command === 'string' ? command : command?.command };
+  }
+
   /** The target to pass as --target for a project; undefined lets dbt use the profile's default. */
   targetFor(project: DbtProject): string | undefined {
     const chosen = this.state.get<Record<string, string>>(STATE_KEY, {})[project.root];
@@ -52,6 +64,13 @@ export class StatusBar implements vscode.Disposable {
   setRunning(count: number): void {
     this.running = count;
     void vscode.commands.executeCommand('setContext', 'dbtConductor.running', count > 0);
+    this.render();
+  }
+
+  /** Shows the parses `parsing` lists, read again when `onChange` fires (the invocations' own source). */
+  followParses(parsing: () => ParseNow[], onChange: vscode.Event<void>): void {
+    this.parses = parsing;
+    this.disposables.push(onChange(() => this.render()));
     this.render();
   }
 
@@ -114,6 +133,10 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const project = this.projects.active();
+    const parses = this.parses();
+    this.tick(parses.length > 0);
+    if (parses.length > 0) return this.renderParse(parses, project?.root);
+    this.item.command = 'dbtConductor.switchProjectOrTarget';
     if (!project) {
       this.item.hide();
       return;
@@ -129,7 +152,25 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  private renderParse(parses: ParseNow[], activeRoot: string | undefined): void {
+    const now = Date.now();
+    const shown = parses.find((p) => p.projectRoot === activeRoot) ?? parses[0];
+    this.item.text = `$(sync~spin) dbt: ${parseStatusText(shown, now)}`;
+    this.item.tooltip = parseTooltip(parses, now);
+    this.item.command = 'dbtConductor.showOutput';
+    this.item.show();
+  }
+
+  private tick(on: boolean): void {
+    if (on && !this.ticker) this.ticker = setInterval(() => this.render(), 1000);
+    else if (!on && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
   dispose(): void {
+    clearInterval(this.ticker);
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -13,6 +13,7 @@ import type { ResultDiagnostics } from './diagnostics';
 import type { ManifestStore } from './manifests';
 import { escapeMd, statusIcon } from './nodeTree';
 import { readProjectFile } from './projects';
+import { RefreshBatch } from './refreshBatch';
 
 export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestResult };
 
@@ -26,10 +27,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   readonly onDidChangeTreeData = this.changed.event;
   private groups: TestGroup[] = [];
   private staleOnes = new Set<TestResult>();
-  private lastRefresh = 0;
-  private pending: NodeJS.Timeout | undefined;
-  /** history.ended when the view was last refreshed. */
-  private shownEnded = 0;
+  private readonly batch: RefreshBatch;
   /** testGroupsKey of what the view shows. */
   private shownKey = '';
   private relabel = false;
@@ -38,7 +36,9 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     private readonly history: InvocationHistory,
     private readonly manifests: ManifestStore,
     private readonly diagnostics: Pick<ResultDiagnostics, 'staleCheck'>,
-  ) {}
+  ) {
+    this.batch = new RefreshBatch(history, () => this.fire());
+  }
 
   /**
    * Re-reads the tests; the view is redrawn only when what it shows changed,
@@ -46,17 +46,10 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
    */
   refresh(relabel = false): void {
     this.relabel ||= relabel;
-    const wait = this.lastRefresh + 300 - Date.now();
-    // The final state of an invocation is shown at once; only the stream of events is batched.
-    if (wait <= 0 || this.history.ended !== this.shownEnded) return this.fire();
-    this.pending ??= setTimeout(() => this.fire(), wait);
+    this.batch.request(300);
   }
 
   private fire(): void {
-    clearTimeout(this.pending);
-    this.pending = undefined;
-    this.lastRefresh = Date.now();
-    this.shownEnded = this.history.ended;
     this.groups = this.history.testGroups();
     const stale = this.diagnostics.staleCheck();
     this.staleOnes = new Set(this.groups.flatMap((g) => g.tests).filter(stale));
@@ -129,7 +122,7 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
   }
 
   dispose(): void {
-    clearTimeout(this.pending);
+    this.batch.dispose();
     this.changed.dispose();
   }
 }

@@ -65,6 +65,8 @@ export interface ProjectRunner {
   /** Number of invocations waiting (not counting the running one). */
   readonly queueLength: number;
   readonly busy: boolean;
+  /** Resolves once nothing runs and nothing waits (at once when idle). */
+  whenIdle(): Promise<void>;
   /** Mark the cached manifest stale (e.g. on a file-watcher event). */
   invalidate(): void;
   dispose(): Promise<void>;

@@ -2,7 +2,7 @@
 // --log-level debug`, so that the CLI fallback answers in the same shape as
 // the worker (which reads dbt's result objects directly). Pure: no I/O.
 import type { CommandOutput, ExitCode, FreshnessEntry, InvocationResult, ManifestSummary, NodeResult, PreviewTable, RawDbtEvent, TimingEntry } from '../dbt/protocol';
-import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
+import { finiteNumber, isJsonObject, textOrNull, type JsonObject as Obj } from '../dbt/json';
 
 /** Events the worker drops by default (NOISE_EVENTS in dbt_worker.py; test/unit/worker-parity.test.ts compares them). */
 export const NOISE_EVENTS: ReadonlySet<string> = new Set([
@@ -20,8 +20,8 @@ const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult
 const TEST_TYPES = new Set(['test', 'unit_test']);
 
 const obj = (v: unknown): Obj => (isJsonObject(v) ? v : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : 0);
+const str = textOrNull;
+const num = (v: unknown): number => finiteNumber(v) ?? 0;
 
 export class CliResultCollector {
   private readonly nodes = new Map<string, NodeResult>();

@@ -53,6 +53,7 @@ export class QueuedRunner implements ProjectRunner {
   private running: Job | undefined;
   private backend: Promise<Backend> | undefined;
   private readonly manifestListeners = new Set<(path: string) => void>();
+  private readonly idleWaiters: (() => void)[] = [];
   private forceParse = false;
   private disposed = false;
 
@@ -68,6 +69,11 @@ export class QueuedRunner implements ProjectRunner {
 
   get busy(): boolean {
     return this.running !== undefined;
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -106,6 +112,7 @@ export class QueuedRunner implements ProjectRunner {
       this.detach(job);
       job.reject(new RunnerError('The runner was disposed before this invocation started.', 'disposed'));
     }
+    this.notifyIfIdle();
     const backend = this.backend;
     this.backend = undefined;
     if (backend) await backend.then((b) => b.dispose(), () => undefined);
@@ -141,7 +148,13 @@ export class QueuedRunner implements ProjectRunner {
     void this.execute(job).finally(() => {
       this.running = undefined;
       this.pump();
+      this.notifyIfIdle();
     });
+  }
+
+  private notifyIfIdle(): void {
+    if (this.busy || this.queue.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async execute(job: Job): Promise<void> {

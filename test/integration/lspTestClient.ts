@@ -4,12 +4,12 @@
 // Shared by the integration tests of the server.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { manifestChanged, parseRequested, type ChecksSettings } from '../../src/dbt/lspProtocol';
-import { repoRoot } from '../unit/server-fixture';
+import { copyJaffle, extraFiles, repoRoot, writeFiles } from '../unit/server-fixture';
 
 export const WAIT_MS = 15_000;
 export const serverJs = join(repoRoot, 'dist', 'server.js');
@@ -148,6 +148,40 @@ export async function startServerOn(root: string, manifestPath: string, loaded: 
   await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath, stale: false });
   await logged;
   return client;
+}
+
+export interface JaffleServer {
+  /** The copy's project root (in a temp folder of its own). */
+  root: string;
+  /** Where the manifest the server was handed is: <temp folder>/conductor/<file>. */
+  manifestPath: string;
+  client: Client;
+  /** Stops the server and removes the copy. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A suite's language server: a fresh copy of jaffle with extraFiles (and
+ * `files`), the manifest (or index of the files) `make` returns written as
+ * the worker writes it, and a server handed it, once it logged `loaded`.
+ */
+export async function serverOnJaffle(make: (root: string) => unknown, options: { loaded: RegExp; file?: string; files?: Record<string, string> }): Promise<JaffleServer> {
+  const root = copyJaffle();
+  const remove = () => rmSync(dirname(root), { recursive: true, force: true });
+  try {
+    writeFiles(root, { ...extraFiles, ...options.files });
+    const manifestPath = join(dirname(root), 'conductor', options.file ?? 'manifest.json');
+    writeAtomically(manifestPath, await make(root));
+    const client = await startServerOn(root, manifestPath, options.loaded);
+    const stop = async () => {
+      await client.stop();
+      remove();
+    };
+    return { root, manifestPath, client, stop };
+  } catch (e) {
+    remove();
+    throw e;
+  }
 }
 
 /** Writes JSON the way the worker does: temp file, then rename. */

@@ -4,17 +4,34 @@
 // writes target/run_results.json itself, so tools that read it (and
 // `dbt retry`) see the same file the CLI would leave.
 import assert from 'node:assert/strict';
+import { execa } from 'execa';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProjectRunner } from '../../src/runner/api';
-import { copyProject, makeRunner, record, type TempProject } from './runnerHelpers';
+import { copyProject, makeRunner, PY112, record, type TempProject } from './runnerHelpers';
 
 const T = { timeout: 600_000 }; // a bound, not a speed check
 
 interface RunResults {
   metadata: { invocation_id: string };
   results: { unique_id: string; status: string }[];
+}
+
+/**
+ * The text dbt's own writer (dbt_common's write_json: json.dump with its
+ * JSONEncoder, json's pure-Python encoder) gives for the data in `file`.
+ */
+async function dbtsOwnText(file: string): Promise<string> {
+  const code = [
+    'import io, json, sys',
+    'from dbt_common.utils.encoding import JSONEncoder',
+    'data = json.load(open(sys.argv[1], encoding="utf-8"))',
+    'out = io.StringIO()',
+    'json.dump(data, out, cls=JSONEncoder)',
+    'sys.stdout.write(out.getvalue())',
+  ].join('\n');
+  return (await execa(PY112, ['-c', code, file], { timeout: 120_000, stripFinalNewline: false })).stdout;
 }
 
 function runResults(dir: string): RunResults {
@@ -56,6 +73,20 @@ void describe('worker artifacts on warm invocations (dbt 1.12, jaffle)', () => {
       [['model.jaffle.stg_customers', 'success']],
     );
     assert.equal(statSync(join(p.root, 'target', 'manifest.json')).mtimeMs, manifestMtime, 'manifest.json is not re-written by a warm run');
+  });
+
+  // The worker writes them with json's C encoder (speed_up_json_artifacts in dbt_worker.py): the same text.
+  void it('manifest.json and run_results.json are the very text dbt itself writes', T, async () => {
+    const parsed = await record(runner, ['parse']);
+    assert.equal(parsed.result.exitCode, 0, JSON.stringify(parsed.result.exception));
+    const run = await record(runner, ['run', '-s', 'stg_customers']);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    for (const name of ['manifest.json', 'run_results.json']) {
+      const file = join(p.root, 'target', name);
+      const text = readFileSync(file, 'utf8');
+      assert.ok(text.length > 1000, `${name} has content`);
+      assert.ok(text === (await dbtsOwnText(file)), `${name} is byte for byte what dbt's json.dump writes`);
+    }
   });
 
   void it('run_results.json goes where --target-path points', T, async () => {

@@ -3,14 +3,14 @@
 // The rename is applied to the files and the project parsed again by real
 // dbt: it must still parse, with the model under its new name.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { columnsSeen, DiagnosticCodes, manifestChanged } from '../../src/dbt/lspProtocol';
+import { columnsSeen, DiagnosticCodes } from '../../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../../src/dbt/manifest';
-import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
-import { startServer, uri, writeAtomically, type Client } from './lspTestClient';
+import { dbtParse } from '../unit/server-fixture';
+import { serverOnJaffle, uri, type Client, type JaffleServer } from './lspTestClient';
 
 interface Range {
   start: { line: number; character: number };
@@ -41,36 +41,25 @@ function applyEdits(text: string, edits: TextEdit[]): string {
 }
 
 void describe('language server edits and symbols (jaffle)', () => {
+  let server: JaffleServer | undefined;
   let root: string;
-  let slim: string;
   let client: Client;
   const p = (rel: string) => join(root, rel);
   const zero = { line: 0, character: 0 };
-
-  async function load(): Promise<void> {
-    writeAtomically(slim, slimManifest(dbtParse(root)));
-    const loaded = client.nextLog(/manifest for jaffle: \d+ models/);
-    await client.connection.sendNotification(manifestChanged, { projectRoot: root, manifestPath: slim, stale: false });
-    await loaded;
-  }
 
   function actions(path: string, range: Range, diagnostics: unknown[] = []): Promise<CodeAction[]> {
     return client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: uri(path) }, range, context: { diagnostics } });
   }
 
   before(async () => {
-    root = copyJaffle();
-    writeFiles(root, { ...extraFiles, 'models/marts/undocumented.sql': "select order_id, status from {{ ref('orders') }}\n" });
-    slim = join(dirname(root), 'conductor', 'manifest.json');
-    client = startServer();
-    await client.start(root);
-    await load();
+    server = await serverOnJaffle((r) => slimManifest(dbtParse(r)), {
+      loaded: /manifest for jaffle: \d+ models/,
+      files: { 'models/marts/undocumented.sql': "select order_id, status from {{ ref('orders') }}\n" },
+    });
+    ({ root, client } = server);
   });
 
-  after(async () => {
-    await client?.stop();
-    if (root) rmSync(dirname(root), { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   void it('quick fix: an unknown ref is replaced by the suggestion', async () => {
     const path = p('models/marts/typo.sql');

@@ -5,35 +5,30 @@
 // the manifest of real `dbt parse` replaces it, and an index sent after that
 // manifest is ignored. `node scripts/build.mjs` first (dist/server.js).
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiagnosticCodes, manifestChanged } from '../../src/dbt/lspProtocol';
 import { indexProjectFiles, nodeFileTree } from '../../src/dbt/fileIndex';
 import { slimManifest } from '../../src/dbt/manifest';
-import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
-import { startServerOn, uri, writeAtomically, type Client, type Location } from './lspTestClient';
+import { dbtParse } from '../unit/server-fixture';
+import { serverOnJaffle, uri, writeAtomically, type Client, type JaffleServer, type Location } from './lspTestClient';
 
 type Hover = { contents: { kind: string; value: string } };
 
 void describe('language server on the index of the files, before dbt parses', () => {
+  let server: JaffleServer | undefined;
   let root: string;
   let indexPath: string;
   let client: Client;
   const p = (rel: string) => join(root, rel);
 
   before(async () => {
-    root = copyJaffle();
-    writeFiles(root, extraFiles);
-    indexPath = join(dirname(root), 'conductor', 'files.json');
-    writeAtomically(indexPath, (await indexProjectFiles(root, nodeFileTree)).manifest);
-    client = await startServerOn(root, indexPath, /manifest for jaffle: \d+ models.*from files, not yet parsed/);
+    server = await serverOnJaffle(async (r) => (await indexProjectFiles(r, nodeFileTree)).manifest, { file: 'files.json', loaded: /manifest for jaffle: \d+ models.*from files, not yet parsed/ });
+    ({ root, manifestPath: indexPath, client } = server);
   });
 
-  after(async () => {
-    await client?.stop();
-    if (root) rmSync(dirname(root), { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   void it('hover on ref() names the model and says it comes from files, not yet parsed', async () => {
     const path = p('models/marts/orders.sql');

@@ -10,27 +10,22 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiagnosticCodes, manifestChanged, parseError } from '../../src/dbt/lspProtocol';
 import { ManifestIndex, slimManifest } from '../../src/dbt/manifest';
-import { copyJaffle, dbtParse, extraFiles, writeFiles } from '../unit/server-fixture';
-import { startServer, startServerOn, uri, writeAtomically, type Client, type Location } from './lspTestClient';
+import { copyJaffle, dbtParse, extraFiles } from '../unit/server-fixture';
+import { serverOnJaffle, startServer, uri, writeAtomically, type Client, type JaffleServer, type Location } from './lspTestClient';
 
 void describe('language server over LSP (real dbt manifest)', () => {
+  let server: JaffleServer | undefined;
   let root: string;
   let slimPath: string;
   let client: Client;
   const p = (rel: string) => join(root, rel);
 
   before(async () => {
-    root = copyJaffle();
-    writeFiles(root, extraFiles);
-    slimPath = join(dirname(root), 'conductor', 'manifest.json');
-    writeAtomically(slimPath, slimManifest(dbtParse(root)));
-    client = await startServerOn(root, slimPath, /manifest for jaffle: \d+ models/);
+    server = await serverOnJaffle((r) => slimManifest(dbtParse(r)), { loaded: /manifest for jaffle: \d+ models/ });
+    ({ root, manifestPath: slimPath, client } = server);
   });
 
-  after(async () => {
-    await client?.stop();
-    if (root) rmSync(dirname(root), { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   void it('hover on ref() shows the model with its description, materialization and columns', async () => {
     const path = p('models/marts/orders.sql');

@@ -4,7 +4,7 @@
 // extension, the project folder deleted or renamed. After each: no dbt
 // process of the test left behind and the DuckDB file free.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import type { RawDbtEvent } from '../../src/dbt/protocol';
 import { InvocationHistory } from '../../src/dbt/treeModel';
 import { RunnerError, type ProjectRunner } from '../../src/runner/api';
 import { isAlive, workersUnder, waitFor } from './lib/procs';
-import { assertCleanAfterFault, expectRunnerError, makeRunner, record, relProject, type TempProject } from './lib/project';
+import { assertCleanAfterFault, expectRunnerError, hangStartedFile, makeRunner, record, relProject, type TempProject } from './lib/project';
 import { recordSection, Tally } from './lib/summary';
 import { linkedVenv } from './lib/venvs';
 
@@ -57,11 +57,13 @@ void describe('faults', () => {
             if (abortedAt) afterAbort.push(e.info.name);
             if (e.info.name === 'NodeExecuting' && uidOf(e) === 'model.jaffle.hang_py' && !hangPid) {
               hangPid = Number(e.info.pid);
-              // Well inside the model's sleep.
-              setTimeout(() => {
-                abortedAt = performance.now();
-                ac.abort();
-              }, 1500);
+              // Cancel once the model is in its sleep (bounded: a model that never got there fails the checks below).
+              void waitFor('hang_py to be in its sleep', 120_000, () => existsSync(hangStartedFile(p)))
+                .catch(() => undefined)
+                .then(() => {
+                  abortedAt = performance.now();
+                  ac.abort();
+                });
             }
           },
         },
@@ -126,9 +128,11 @@ void describe('faults', () => {
           });
         }
         assert.equal(spawns() - before, 3, `exactly one Python start per request:\n${readFileSync(spawnLog, 'utf8')}`);
-        await new Promise((res) => setTimeout(res, 3000));
-        assert.equal(spawns() - before, 3, 'nothing retries in the background');
+        // Nothing retries in the background: counted once the runner is disposed (nothing can start
+        // after that) and every process of the venv has ended (each logged its start on start-up).
+        await r.dispose();
         await assertCleanAfterFault({ ...p, dir: scratch }, 'dbt removed');
+        assert.equal(spawns() - before, 3, `nothing retried in the background:\n${readFileSync(spawnLog, 'utf8')}`);
         return `3 requests -> 3 spawns, message: ${messages[0].split('\n')[0]}`;
       } finally {
         await r?.dispose();

@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { manifestPathFor } from '../../src/dbt/manifestPath';
 import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
 import type { ProjectRunner } from '../../src/runner/api';
-import { countByMarker, rssOf, waitFor, workersUnder } from './lib/procs';
 import { RunnerPool } from '../../src/runner/pool';
+import { createProjectRunner } from '../../src/runner/runner';
+import { countByMarker, rssOf, waitFor, workersUnder } from './lib/procs';
 import { assertCleanAfterFault, copyProject, makeRunner, PY112, WORKER, type TempProject } from './lib/project';
 import { recordSection } from './lib/summary';
 
@@ -177,7 +179,13 @@ void describe('load', () => {
     // As the extension holds them: one pool, one runner per project root. Each copy's profile puts
     // its DuckDB file in that copy (the worker runs in the project folder). Ten dbt imports at once
     // on a small machine: each start gets more time than the default.
-    const pool = new RunnerPool({ python: PY112, workerScript: WORKER, backend: 'worker', manifestDir, idleTimeoutMs: 3000, startTimeoutMs: 300_000 });
+    const pool = new RunnerPool();
+    const runnerOf = (root: string) =>
+      pool.get(root, {
+        create: (projectRoot) => ({
+          runner: createProjectRunner({ projectRoot, python: PY112, workerScript: WORKER, backend: 'worker', manifestPath: manifestPathFor(manifestDir, projectRoot), idleTimeoutMs: 3000, startTimeoutMs: 300_000 }),
+        }),
+      });
     let peakTotal = 0;
     let peakPerProject = 0;
     let peakAll = 0;
@@ -190,7 +198,7 @@ void describe('load', () => {
     const sampler = setInterval(sample, 200);
     try {
       // Three requests per project, all at once, asking the pool by two spellings of the root.
-      const results = await Promise.all(projects.flatMap((q) => [0, 1, 2].map((i) => pool.get(i === 1 ? `${q.root}/` : q.root).invoke({ args: lsArgs(i) }))));
+      const results = await Promise.all(projects.flatMap((q) => [0, 1, 2].map(async (i) => (await runnerOf(i === 1 ? `${q.root}/` : q.root)).runner.invoke({ args: lsArgs(i) }))));
       sample();
       clearInterval(sampler);
       assert.equal(pool.size, 10, 'one runner per project');

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
 import type { NodeTreeElement } from '../../src/editor/nodeTree';
-import { conductor, projectRoot, runCommand, seedProject, waitFor, workerPids } from './helpers';
+import { conductor, cpuSeconds, projectRoot, runCommand, seedProject, waitFor, workerPids } from './helpers';
 
 const SLOW = `run --select slow_model --vars "{slow: true}"`;
 
@@ -23,12 +23,15 @@ suite('cancel', () => {
       const e = api.host.history.list().find((x) => x.label.includes('slow_model'));
       return e?.rows.some((r) => r.name === 'slow_model' && r.status === 'running') && e;
     });
-    // Let DuckDB start the query: a cancel that lands while dbt is still preparing the
-    // node is not honoured by dbt 1.12 (the runner then kills the worker; covered below).
-    await new Promise((r) => setTimeout(r, 2000));
     assert.match(api.statusBar.text, /\$\(sync~spin\)/, 'the status bar shows dbt running');
     const pidsBefore = workerPids(projectRoot());
     assert.equal(pidsBefore.length, 1, 'one worker serves the project');
+    // Cancel once DuckDB executes the query: a cancel that lands while dbt is still preparing the
+    // node is not honoured by dbt 1.12 (the runner then kills the worker; covered below). The
+    // statement's own events are filtered out of the editor's stream, but its work shows as CPU
+    // time: preparing the node costs a small fraction of a CPU second, the query burns cores.
+    const cpuAtStart = cpuSeconds(pidsBefore[0]!);
+    await waitFor('DuckDB to be executing the slow query', () => cpuSeconds(pidsBefore[0]!) - cpuAtStart >= 1);
     // The palette's Cancel (the progress notification's Cancel button aborts the same controller).
     const cancelled = await vscode.commands.executeCommand<number>('dbtConductor.cancel');
     assert.equal(cancelled, 1);

@@ -78,6 +78,29 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
+/**
+ * Waits until a tree view shows what `check` looks for: checked now, then each
+ * time the view fires its own change event, at most `timeoutMs`. The test never
+ * refreshes the view itself, so a missing refresh fails it.
+ */
+export function untilTreeShows<T>(tree: { onDidChangeTreeData: vscode.Event<unknown> }, what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const now = check();
+  if (now !== undefined && now !== false) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`));
+    }, timeoutMs);
+    const listener = tree.onDidChangeTreeData(() => {
+      const v = check();
+      if (v === undefined || v === false) return;
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(v);
+    });
+  });
+}
+
 /** Runs a dbtConductor command and returns the invocation it ran (throws when nothing ran). */
 export async function runCommand(name: string, ...args: unknown[]): Promise<InvocationEntry> {
   const entry = await vscode.commands.executeCommand<InvocationEntry | undefined>(`dbtConductor.${name}`, ...args);
@@ -124,4 +147,12 @@ export function workerPids(root: string): number[] {
     if (parts.some((p) => p.endsWith('dbt_worker.py')) && parts.includes(root)) pids.push(Number(name));
   }
   return pids;
+}
+
+/** CPU seconds a process has used so far, all its threads (from /proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is the 3rd field, utime and stime the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -8,7 +8,7 @@ import type { NodeTreeElement } from '../../src/editor/nodeTree';
 import type { TestTreeElement } from '../../src/editor/testTree';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry, NodeStatus } from '../../src/dbt/treeModel';
-import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, waitFor } from './helpers';
+import { closeEditors, conductor, ensureParsed, fileUri, lineOf, projectRoot, runCommand, untilTreeShows, waitFor } from './helpers';
 import { FAILING_TEST, WARNING_TEST } from '../fixtures/lib/jaffleIds';
 
 suite('trees after a real build', () => {
@@ -109,7 +109,6 @@ suite('trees after a real build', () => {
   });
 
   test('the Test Results tree groups tests by model, failing group first', async () => {
-    api.testTree.refresh();
     const groups = await waitForGroups(api);
     const first = groups[0] as Extract<TestTreeElement, { kind: 'group' }>;
     assert.equal(first.group.subject, 'model.jaffle.orders');
@@ -131,8 +130,10 @@ suite('trees after a real build', () => {
     let redraws = 0;
     const listener = api.testTree.onDidChangeTreeData(() => redraws++);
     try {
+      // The refresh re-reads the tests (at once, or batched within 300 ms): read the count once it has.
+      const shown = api.testTree.currentGroups();
       api.testTree.refresh();
-      await new Promise((r) => setTimeout(r, 700)); // past the 300 ms batching of refreshes
+      await waitFor('the refresh to re-read the tests', () => api.testTree.currentGroups() !== shown);
       assert.equal(redraws, 0, 'nothing changed in the tests: no redraw that could swallow a click');
       api.testTree.refresh(true);
       await waitFor('a redraw after a manifest change (group names come from it)', () => redraws > 0 || undefined);
@@ -205,13 +206,11 @@ suite('trees after a real build', () => {
   });
 });
 
-async function waitForGroups(api: ConductorApi): Promise<TestTreeElement[]> {
+/** The Test Results groups, once the view shows this project's (it refreshes by itself after a build). */
+function waitForGroups(api: ConductorApi): Promise<TestTreeElement[]> {
   const root = projectRoot();
-  for (let i = 0; i < 50; i++) {
+  return untilTreeShows(api.testTree, "the Test Results tree to show the project's tests", () => {
     const groups = api.testTree.getChildren();
-    if (groups.length > 0 && groups.every((g) => g.kind === 'group' && g.group.projectRoot === root)) return groups;
-    api.testTree.refresh();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the Test Results tree stayed empty');
+    return groups.length > 0 && groups.every((g) => g.kind === 'group' && g.group.projectRoot === root) && groups;
+  });
 }

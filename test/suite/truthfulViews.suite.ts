@@ -11,7 +11,7 @@ import type { NodeTreeElement } from '../../src/editor/nodeTree';
 import type { TestTreeElement } from '../../src/editor/testTree';
 import type { ConductorApi } from '../../src/extension';
 import type { InvocationEntry } from '../../src/dbt/treeModel';
-import { closeEditors, conductor, ensureParsed, fileUri, lineOf, nextManifest, openFile, projectRoot, runCommand, seedProject, waitFor } from './helpers';
+import { closeEditors, conductor, ensureParsed, fileUri, lineOf, nextManifest, openFile, projectRoot, runCommand, seedProject, untilTreeShows, waitFor } from './helpers';
 import { FAILING_TEST } from '../fixtures/lib/jaffleIds';
 
 const SCHEMA = 'models/marts/schema.yml';
@@ -45,10 +45,7 @@ suite('views that tell the truth', () => {
     await ensureParsed(api);
     const build = await runCommand('runCommand', 'build --select +orders');
     assert.equal(build.result?.exitCode, 1, build.error);
-    await waitFor('the failing test in Test Results', () => {
-      api.testTree.refresh();
-      return /^fail 1 · /.test(String(testItem(api, FAILING_TEST)?.label ?? ''));
-    });
+    await untilTreeShows(api.testTree, 'the failing test in Test Results', () => /^fail 1 · /.test(String(testItem(api, FAILING_TEST)?.label ?? '')));
   });
 
   teardown(closeEditors);
@@ -58,8 +55,8 @@ suite('views that tell the truth', () => {
     const failing = api.testTree.getChildren(group).find((e): e is Extract<TestTreeElement, { kind: 'test' }> => e.kind === 'test' && e.test.uniqueId === FAILING_TEST)!;
     const shown = await runCommand('tests.showFailingRows', failing);
     assert.equal(shown.rows.find((r) => r.uniqueId === FAILING_TEST)?.status, 'success', 'dbt show of the test succeeded');
-    api.testTree.refresh();
-    await waitFor('the view to settle', () => /^fail 1 · /.test(String(testItem(api, FAILING_TEST)?.label)) || undefined);
+    // The view re-read the tests when the invocation ended (before the command returned).
+    await untilTreeShows(api.testTree, 'the view to settle', () => /^fail 1 · /.test(String(testItem(api, FAILING_TEST)?.label)));
     assert.equal(api.host.history.tests.get(projectRoot(), FAILING_TEST)?.outcome, 'fail');
     assert.equal(failureInProblems()?.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(api.testExplorer.outcomes.get(`${projectRoot()}#${FAILING_TEST}`)?.state, 'failed', 'the Testing view');
@@ -68,10 +65,7 @@ suite('views that tell the truth', () => {
   test('an edit of the test\'s file marks its result stale, in both views', async () => {
     const restore = rewrite(SCHEMA, (t) => `${t}\n`);
     try {
-      await waitFor('the stale mark in Test Results', () => {
-        api.testTree.refresh();
-        return /\(stale\)/.test(String(testItem(api, FAILING_TEST)?.label ?? ''));
-      });
+      await untilTreeShows(api.testTree, 'the stale mark in Test Results', () => /\(stale\)/.test(String(testItem(api, FAILING_TEST)?.label ?? '')));
       await waitFor('the stale mark in Problems', () => /stale/.test(failureInProblems()?.message ?? ''));
       await waitFor('the result marked outdated in the Testing view', () => api.testExplorer.outdated.has(`${projectRoot()}#${FAILING_TEST}`));
     } finally {
@@ -84,10 +78,7 @@ suite('views that tell the truth', () => {
     const restore = rewrite(SCHEMA, (t) => t.replace(/\n +data_tests:\n +# FAILS.*\n +- accepted_values:\n +values: \[.*\]\n/, '\n'));
     try {
       await parsed;
-      await waitFor('the test to leave Test Results', () => {
-        api.testTree.refresh();
-        return testItem(api, FAILING_TEST) === undefined;
-      });
+      await untilTreeShows(api.testTree, 'the test to leave Test Results', () => testItem(api, FAILING_TEST) === undefined);
       assert.equal(failureInProblems(), undefined);
       assert.equal(api.testExplorer.testItem(projectRoot(), FAILING_TEST), undefined, 'the Testing view');
     } finally {

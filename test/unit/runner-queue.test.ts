@@ -2,63 +2,9 @@
 // of Python (the real backends are covered by test/integration/runner*.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { InvocationResult } from '../../src/dbt/protocol';
 import { RunnerError } from '../../src/runner/api';
-import type { Backend, BackendCall, BackendRequest } from '../../src/runner/backend';
-import { manifestPathFor } from '../../src/dbt/manifestPath';
-import { RunnerPool } from '../../src/runner/pool';
 import { QueuedRunner } from '../../src/runner/runner';
-
-interface Call {
-  request: BackendRequest;
-  call: BackendCall;
-  finish: (exitCode?: 0 | 1 | 2) => void;
-  fail: (e: Error) => void;
-}
-
-class ScriptedBackend implements Backend {
-  readonly kind = 'worker' as const;
-  readonly calls: Call[] = [];
-  active = 0;
-  maxActive = 0;
-  disposed = false;
-  private waiters: (() => void)[] = [];
-
-  run(request: BackendRequest, call: BackendCall): Promise<InvocationResult> {
-    this.active++;
-    this.maxActive = Math.max(this.maxActive, this.active);
-    return new Promise((resolve, reject) => {
-      const done = () => this.active--;
-      this.calls.push({
-        request,
-        call,
-        finish: (exitCode = 0) => {
-          done();
-          resolve(result(request.args[0] ?? 'parse', exitCode));
-        },
-        fail: (e) => {
-          done();
-          reject(e);
-        },
-      });
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  /** Resolves once `n` calls have reached the backend. */
-  async reached(n: number): Promise<Call> {
-    while (this.calls.length < n) await new Promise<void>((r) => this.waiters.push(r));
-    return this.calls[n - 1];
-  }
-
-  async dispose(): Promise<void> {
-    this.disposed = true;
-  }
-}
-
-function result(command: string, exitCode: 0 | 1 | 2): InvocationResult {
-  return { command, success: exitCode === 0, exitCode, nodes: [], output: { kind: 'none' }, elapsedSeconds: 0, parsed: false, cancelled: false, backend: 'worker' };
-}
+import { ScriptedBackend } from './scriptedBackend';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -177,19 +123,20 @@ void test('args are validated before queueing', () => {
   assert.throws(() => runner.invoke({ args: ['run', 1 as unknown as string] }), /array of strings/);
 });
 
-void test('RunnerPool keeps one runner per project root and a distinct manifest path each', async () => {
-  const pool = new RunnerPool({ python: '/no/python', workerScript: '/no/worker.py', manifestDir: '/tmp/m' });
-  const a = pool.get('/work/projects/a');
-  assert.equal(pool.get('/work/projects/a/'), a);
-  assert.equal(pool.get('/work/projects/b/../a'), a);
-  const b = pool.get('/work/projects/b');
-  assert.notEqual(a, b);
-  assert.equal(pool.size, 2);
-  assert.notEqual(manifestPathFor('/tmp/m', '/x/a'), manifestPathFor('/tmp/m', '/y/a'));
-  assert.match(manifestPathFor('/tmp/m', '/x/jaffle shop'), /^\/tmp\/m\/jaffle_shop-[0-9a-f]{12}\.json$/);
-  await pool.release('/work/projects/a');
-  assert.ok(!pool.has('/work/projects/a'));
-  await assert.rejects(a.invoke({ args: ['run'] }), (e: RunnerError) => e.code === 'disposed');
-  await pool.dispose();
-  assert.equal(pool.size, 0);
+void test('whenIdle() resolves once nothing runs and nothing waits', async () => {
+  const backend = new ScriptedBackend();
+  const runner = new QueuedRunner('/p', async () => backend);
+  await runner.whenIdle();
+  const order: string[] = [];
+  const p1 = runner.invoke({ args: ['run'] });
+  const p2 = runner.invoke({ args: ['test'] });
+  const idle = runner.whenIdle().then(() => order.push('idle'));
+  (await backend.reached(1)).finish();
+  await p1.then(() => order.push('run'));
+  await tick();
+  order.push('test finishing');
+  (await backend.reached(2)).finish();
+  await Promise.all([p2, idle]);
+  assert.deepEqual(order, ['run', 'test finishing', 'idle']);
+  assert.ok(!runner.busy && runner.queueLength === 0);
 });

@@ -14,12 +14,16 @@ export { ADAPTERS, assertWarehouseFree, copyProject, duckdbQuery, makeRunner, PY
 /** Seconds the hanging Python model sleeps: far longer than any test waits. */
 export const HANG_SECONDS = 3600;
 
+/** The file hang_py creates once it is in its sleep (outside the project, so no re-parse follows). */
+export const hangStartedFile = (p: TempProject): string => join(p.dir, 'hang_py_started');
+
 /**
  * jaffle plus, all off unless a var turns them on:
  * - models/rel/hang_py.py: a Python model that sleeps in Python. dbt-duckdb runs
  *   Python models in-process on a worker thread, where neither dbt's cancel
  *   (KeyboardInterrupt lands on the main thread, which then waits for the
  *   pool) nor DuckDB's interrupt reaches it: a real hang from the runner's view.
+ *   It creates hangStartedFile(p) just before its sleep.
  * - an on-run-start hook that divides by zero (var hook_boom): dbt fails the
  *   command with exit 2 from inside a macro it calls back into.
  * - models/rel/bytes_py.py (var bytes): writes non-UTF-8 bytes and a truncated
@@ -32,7 +36,17 @@ export async function relProject(adapter: Adapter = 'duckdb'): Promise<TempProje
   mkdirSync(rel, { recursive: true });
   writeFileSync(
     join(rel, 'hang_py.py'),
-    ['import time', '', '', 'def model(dbt, session):', '    dbt.config(materialized="table")', `    time.sleep(${HANG_SECONDS})`, '    return session.sql("select 1 as a")', ''].join('\n'),
+    [
+      'import time',
+      '',
+      '',
+      'def model(dbt, session):',
+      '    dbt.config(materialized="table")',
+      `    open(${JSON.stringify(hangStartedFile(p))}, "w").close()`,
+      `    time.sleep(${HANG_SECONDS})`,
+      '    return session.sql("select 1 as a")',
+      '',
+    ].join('\n'),
   );
   // Writes bytes that are not UTF-8, and a truncated JSON line, straight to fd 1 and 2: in the
   // worker fd 1 is stderr; in the CLI backend fd 1 is the JSON log stream the runner reads.
