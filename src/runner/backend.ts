@@ -2,6 +2,16 @@
 // same InvocationResult shape; the runner guarantees one call at a time.
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
 
+/** What every way of running dbt is given: which Python, where, with what environment, and how to scrub and log. */
+export interface DbtProcessOptions {
+  python: string;
+  projectRoot: string;
+  /** The complete environment of the dbt process. */
+  env: Record<string, string | undefined>;
+  scrub: (text: string) => string;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
 export interface BackendRequest {
   args: string[];
   /** The worker's `parse` method: parse only if the cached manifest is stale. */

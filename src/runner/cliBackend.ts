@@ -8,18 +8,13 @@ import { isAbsolute, join } from 'node:path';
 import type { ExitCode, InvocationResult } from '../dbt/protocol';
 import { RunnerError } from './api';
 import { commandOf, hasFlag } from './args';
-import { cancelledBeforeStart, type Backend, type BackendCall, type BackendRequest } from './backend';
+import { cancelledBeforeStart, type Backend, type BackendCall, type BackendRequest, type DbtProcessOptions } from './backend';
 import { CliResultCollector, NOISE_EVENTS } from './cliResults';
 import { JsonLineReader } from './lineReader';
 import { TailBuffer } from './tailBuffer';
 
-export interface CliBackendOptions {
-  python: string;
-  projectRoot: string;
-  env: Record<string, string | undefined>;
+export interface CliBackendOptions extends DbtProcessOptions {
   cancelGraceMs: number;
-  scrub: (text: string) => string;
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   onManifest?: (path: string) => void;
 }
 

@@ -7,22 +7,17 @@ import { join } from 'node:path';
 import type { InvocationResult, ManifestMessage, ResultMessage } from '../dbt/protocol';
 import { RunnerError } from './api';
 import { commandOf } from './args';
-import { cancelledBeforeStart, type Backend, type BackendCall, type BackendRequest } from './backend';
+import { cancelledBeforeStart, type Backend, type BackendCall, type BackendRequest, type DbtProcessOptions } from './backend';
 import { WorkerProcess } from './workerProcess';
 
-export interface WorkerBackendOptions {
-  python: string;
+export interface WorkerBackendOptions extends DbtProcessOptions {
   workerScript: string;
-  projectRoot: string;
   manifestPath: string;
-  env: Record<string, string | undefined>;
   startTimeoutMs: number;
   idleTimeoutMs: number;
   cancelGraceMs: number;
   recycleAfterInvocations?: number;
   recycleAboveRssBytes?: number;
-  scrub: (text: string) => string;
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   onManifest?: (path: string) => void;
 }
 

@@ -5,19 +5,14 @@ import { execa, type ResultPromise } from 'execa';
 import type { ManifestMessage, RawDbtEvent, ReadyMessage, ResultMessage, StatusMessage, WorkerMessage, WorkerRequest } from '../dbt/protocol';
 import { isJsonObject, type JsonObject as Obj } from '../dbt/json';
 import { RunnerError } from './api';
+import type { DbtProcessOptions } from './backend';
 import { JsonLineReader } from './lineReader';
 import { TailBuffer } from './tailBuffer';
 
-export interface WorkerProcessOptions {
-  python: string;
+export interface WorkerProcessOptions extends DbtProcessOptions {
   workerScript: string;
-  projectRoot: string;
   manifestPath: string;
-  /** The complete environment of the worker. */
-  env: Record<string, string | undefined>;
   startTimeoutMs: number;
-  scrub: (text: string) => string;
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   onManifest?: (message: ManifestMessage) => void;
 }
 
