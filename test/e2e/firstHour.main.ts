@@ -129,8 +129,14 @@ function steps(wb: Workbench, page: Page, ws: Workspace) {
         await wb.runCommand('dbt: Seed');
         const rows = await finished(wb, /^dbt seed$/);
         if (rows[0]!.description !== '' && !/^3 pass · /.test(rows[0]!.description)) throw new Error(`seed: ${rows[0]!.description}`);
-        const names = rows.slice(1).map((r) => r.label.split('  ').pop());
-        if (names.sort().join() !== 'raw_customers,raw_orders,raw_payments') throw new Error(`seeded: ${names.join(', ')}`);
+        // The children of a finished row can render a frame after its summary.
+        let names: (string | undefined)[] = [];
+        await poll('the seeds under the seed row', async () => {
+          names = (await invocationsTop(wb)).slice(1).map((r) => r.label.split('  ').pop());
+          return names.sort().join() === 'raw_customers,raw_orders,raw_payments';
+        }, 15_000).catch(() => {
+          throw new Error(`seeded: ${names.join(', ')}`);
+        });
       },
     },
     {
