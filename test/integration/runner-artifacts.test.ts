@@ -5,7 +5,7 @@
 // `dbt retry`) see the same file the CLI would leave.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProjectRunner } from '../../src/runner/api';
@@ -103,5 +103,61 @@ void describe('worker artifacts on warm invocations (dbt 1.12, jaffle)', () => {
     assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
     assert.ok(statSync(join(p.root, 'target', 'manifest.json')).mtimeMs > manifestMtime, 'dbt re-wrote manifest.json');
     assert.equal(runResults(join(p.root, 'target')).metadata.invocation_id, run.events[0]?.info.invocation_id);
+  });
+});
+
+/** The flags dbt reports it ran with (MainReportArgs, a debug event: sent with verboseEvents). */
+function reportedArgs(events: { info: { name: string }; data?: unknown }[]): Record<string, unknown> {
+  const e = events.find((x) => x.info.name === 'MainReportArgs');
+  assert.ok(e, 'MainReportArgs was sent');
+  return (e.data as { args: Record<string, unknown> }).args;
+}
+
+// The worker passes dbt's --cache-selected-only to warm run/build/seed/snapshot
+// (dbt_worker.py, run_warm) unless the user chose, and builds the cache without
+// one debug event per relation unless asked (speed_up_relation_cache). The
+// results are checked against a cold dbt by the equivalence layer.
+void describe('the relation cache on warm invocations (dbt 1.12, jaffle)', () => {
+  let p: TempProject;
+  let runner: ProjectRunner;
+
+  before(async () => {
+    p = await copyProject('jaffle');
+    runner = makeRunner(p);
+    const seeded = await record(runner, ['seed']);
+    assert.equal(seeded.result.exitCode, 0, JSON.stringify(seeded.result.exception));
+  });
+
+  after(async () => {
+    await runner.dispose();
+    await p.cleanup();
+  });
+
+  void it('a warm run caches the selected schemas only, and run_results.json records what the user ran', T, async () => {
+    const run = await record(runner, ['run', '-s', 'stg_customers'], undefined, undefined, true);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    assert.equal(run.result.parsed, false, 'the cached manifest was used');
+    assert.equal(String(reportedArgs(run.events).cache_selected_only), 'True');
+    const recorded = JSON.parse(readFileSync(join(p.root, 'target', 'run_results.json'), 'utf8')) as { args: Record<string, unknown> };
+    assert.equal(recorded.args.cache_selected_only, false);
+  });
+
+  void it('the user\'s choice stays: --no-cache-selected-only, or the project\'s flags', T, async () => {
+    const flagged = await record(runner, ['run', '-s', 'stg_customers', '--no-cache-selected-only'], undefined, undefined, true);
+    assert.equal(flagged.result.exitCode, 0, JSON.stringify(flagged.result.exception));
+    assert.equal(String(reportedArgs(flagged.events).cache_selected_only), 'False');
+    const projectFile = join(p.root, 'dbt_project.yml');
+    writeFileSync(projectFile, `${readFileSync(projectFile, 'utf8')}\nflags:\n  cache_selected_only: false\n`);
+    const fromProject = await record(runner, ['run', '-s', 'stg_customers'], undefined, undefined, true);
+    assert.equal(fromProject.result.exitCode, 0, JSON.stringify(fromProject.result.exception));
+    assert.equal(String(reportedArgs(fromProject.events).cache_selected_only), 'False');
+  });
+
+  void it('asked for, the cache\'s add_relation events are all sent', T, async () => {
+    const run = await record(runner, ['run', '-s', 'stg_orders'], undefined, undefined, true);
+    assert.equal(run.result.exitCode, 0, JSON.stringify(run.result.exception));
+    const adds = run.events.filter((e) => e.info.name === 'CacheAction' && (e.data as { action?: string }).action === 'add_relation');
+    // every relation of the project's schema: the 3 seeds and the built views at least
+    assert.ok(adds.length >= 4, `add_relation events: ${adds.length}`);
   });
 });
