@@ -14,9 +14,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InvocationResult, RawDbtEvent } from '../src/dbt/protocol';
 import type { ProjectRunner } from '../src/runner/api';
-import { cold, COMMAND_TIMEOUT_MS, type ColdSample } from './lib/coldCli';
+import { cold, type ColdSample } from './lib/coldCli';
 import { progress } from './lib/log';
 import { argValue, intArg, sizesArg } from './lib/paths';
 import { benchRunner } from './lib/runner';
@@ -24,19 +23,10 @@ import { buildEveryModel } from './lib/database';
 import { pickModel, type PickedModel } from './lib/pickModel';
 import { prepareProject, shapeLabel, type BenchProject, type Shape } from './lib/projects';
 import { makeRow, writeRows, type BenchRow } from './lib/rows';
+import { expectOk, isNum, ms, warm, withTimeout, type WarmSample } from './lib/warm';
 
 const COMMANDS = ['run', 'compile', 'test'] as const;
 type Command = (typeof COMMANDS)[number];
-
-interface WarmSample {
-  wallMs: number;
-  firstNodeMs?: number;
-  /** When dbt's FoundStats event arrived: project loaded, DAG linked and checked for cycles. */
-  graphReadyMs?: number;
-  /** The worker's own clock around the invocation (dbt plus our staleness check). */
-  workerMs: number;
-  nodeMs?: number;
-}
 
 /** What the database holds when the single-model commands are measured. */
 export type DbState = 'upstream' | 'full';
@@ -277,60 +267,10 @@ function commandRows(size: number, shape: Shape, state: DbState, { coldS, warmS 
   return rows;
 }
 
-async function warm(runner: ProjectRunner, args: string[], uniqueId?: string): Promise<{ sample: WarmSample; result: InvocationResult }> {
-  const started = performance.now();
-  let firstNodeMs: number | undefined;
-  let graphReadyMs: number | undefined;
-  const onEvent = (e: RawDbtEvent) => {
-    if (firstNodeMs === undefined && hasNode(e)) firstNodeMs = performance.now() - started;
-    if (graphReadyMs === undefined && e.info.name === 'FoundStats') graphReadyMs = performance.now() - started;
-  };
-  const result = await withTimeout((signal) => runner.invoke({ args }, { onEvent, signal }), `dbt ${args.join(' ')}`);
-  const wallMs = performance.now() - started;
-  expectOk(result, `worker: dbt ${args.join(' ')}`, true);
-  if (args[0] !== 'parse' && result.parsed) throw new Error(`The worker re-parsed for dbt ${args.join(' ')}: its manifest cache did not hold.`);
-  const node = uniqueId ? result.nodes.find((n) => n.uniqueId === uniqueId) : undefined;
-  return {
-    sample: { wallMs, firstNodeMs, graphReadyMs, workerMs: result.elapsedSeconds * 1000, nodeMs: node ? node.executionTime * 1000 : undefined },
-    result,
-  };
-}
-
-/** Runs `work` with an abort signal that fires after COMMAND_TIMEOUT_MS: every wait has a bound. */
-async function withTimeout(work: (signal: AbortSignal) => Promise<InvocationResult>, what: string): Promise<InvocationResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), COMMAND_TIMEOUT_MS);
-  try {
-    const result = await work(controller.signal);
-    if (result.cancelled) throw new Error(`${what} did not finish within ${COMMAND_TIMEOUT_MS / 60_000} min.`);
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function expectOk(result: InvocationResult, what: string, allowFailures = false): void {
-  if (result.exitCode === 0 || (allowFailures && result.exitCode === 1)) return;
-  throw new Error(`${what} failed (exit ${result.exitCode}): ${result.exception?.message ?? result.nodes.find((n) => n.message)?.message ?? ''}`);
-}
-
-function hasNode(e: RawDbtEvent): boolean {
-  const info = e.data?.node_info as { unique_id?: unknown } | undefined;
-  return typeof info?.unique_id === 'string' && info.unique_id !== '';
-}
-
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function isNum(v: number | undefined): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-function ms(v: number | undefined): string {
-  return v === undefined ? 'n/a' : `${Math.round(v)} ms`;
 }
 
 main().catch((e: unknown) => {
