@@ -19,8 +19,9 @@
 #   BENCH_LINEAGE_SIZES=1000,3000 project sizes for the lineage open time
 #   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
 #   BENCH_REPARSE_SIZES=1000      real-shape sizes for the re-parse after an edit, JSON writer on and off (issue 13)
+#   BENCH_RELCACHE_SIZES=1000     real-shape sizes for the warm run's relation cache: ours, dbt's default scope, cold CLI (issue 13)
 #   BENCH_RESULTS_SIZE=3000       project size for the Testing view population (issue 16)
-#   BENCH_PARTS="dbt editor lsp events extension lineage restore results reparse"   run only some parts
+#   BENCH_PARTS="dbt editor lsp events extension lineage restore results reparse relcache"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results reparse"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results reparse relcache"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -37,7 +38,7 @@ case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *)
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/reparse.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/reparse.main.ts bench/relcache.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -65,6 +66,7 @@ part lsp out/bench/lsp.bench.js --sizes "${BENCH_LSP_SIZES:-1000,5000,10000}" --
 part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000}" --runs "$RUNS"
 part restore out/bench/restore.main.js --sizes "${BENCH_RESTORE_SIZES:-1000,3000}" --runs "$RUNS"
 part reparse out/bench/reparse.main.js --sizes "${BENCH_REPARSE_SIZES:-1000}" --runs "$RUNS"
+part relcache out/bench/relcache.main.js --sizes "${BENCH_RELCACHE_SIZES:-1000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")
