@@ -2,7 +2,7 @@
 // worker, with when the first event carrying a node arrived (what a user sees
 // first) and when dbt's FoundStats did (the DAG linked and checked).
 import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
-import type { InvocationRequest, ProjectRunner } from '../../src/runner/api';
+import type { ProjectRunner } from '../../src/runner/api';
 import { COMMAND_TIMEOUT_MS } from './coldCli';
 
 export interface WarmSample {
@@ -22,7 +22,7 @@ export interface WarmSample {
  * measurement) or when a command other than parse re-parsed (the manifest
  * cache did not hold, so the sample would not be warm).
  */
-export async function warm(runner: ProjectRunner, args: string[], uniqueId?: string, request: Partial<InvocationRequest> = {}): Promise<{ sample: WarmSample; result: InvocationResult }> {
+export async function warm(runner: ProjectRunner, args: string[], uniqueId?: string): Promise<{ sample: WarmSample; result: InvocationResult }> {
   const started = performance.now();
   let firstNodeMs: number | undefined;
   let graphReadyMs: number | undefined;
@@ -30,7 +30,7 @@ export async function warm(runner: ProjectRunner, args: string[], uniqueId?: str
     if (firstNodeMs === undefined && hasNode(e)) firstNodeMs = performance.now() - started;
     if (graphReadyMs === undefined && e.info.name === 'FoundStats') graphReadyMs = performance.now() - started;
   };
-  const result = await withTimeout((signal) => runner.invoke({ ...request, args }, { onEvent, signal }), `dbt ${args.join(' ')}`);
+  const result = await withTimeout((signal) => runner.invoke({ args }, { onEvent, signal }), `dbt ${args.join(' ')}`);
   const wallMs = performance.now() - started;
   expectOk(result, `worker: dbt ${args.join(' ')}`, true);
   if (args[0] !== 'parse' && result.parsed) throw new Error(`The worker re-parsed for dbt ${args.join(' ')}: its manifest cache did not hold.`);
