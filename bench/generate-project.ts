@@ -150,7 +150,8 @@ macro-paths: ["macros"]
 clean-targets: ["target", "logs"]
 `;
 
-const PROFILES_YML = `# DBT_DUCKDB_PATH points the database at a temp file; keep_open: false holds no lock between invocations.
+const PROFILES_YML = `# DBT_DUCKDB_PATH points the database at a temp file. keep_open is dbt-duckdb's default (true), as in users'
+# profiles: one DuckDB open per invocation (the worker releases the file after each one).
 synthetic:
   target: dev
   outputs:
@@ -159,7 +160,6 @@ synthetic:
       path: "{{ env_var('DBT_DUCKDB_PATH', 'synthetic.duckdb') }}"
       schema: main
       threads: 4
-      keep_open: false
 `;
 
 const MACRO_SQL = `{% macro scaled(expression, factor=1) %}

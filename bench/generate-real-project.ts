@@ -271,7 +271,8 @@ function projectYml(): string {
   return lines.join('\n') + '\n';
 }
 
-const PROFILES_YML = `# DBT_DUCKDB_PATH points the database at a temp file; keep_open: false holds no lock between invocations.
+const PROFILES_YML = `# DBT_DUCKDB_PATH points the database at a temp file. keep_open is dbt-duckdb's default (true), as in users'
+# profiles: one DuckDB open per invocation (the worker releases the file after each one).
 real_shape:
   target: dev
   outputs:
@@ -280,7 +281,6 @@ real_shape:
       path: "{{ env_var('DBT_DUCKDB_PATH', 'real_shape.duckdb') }}"
       schema: main
       threads: 4
-      keep_open: false
 `;
 
 const PACKAGES_YML = `packages:

@@ -1345,6 +1345,42 @@ def speed_up_json_artifacts():
             module.write_json = write_json
 
 
+def speed_up_graph_summary():
+    """dbt's graph summary without serialising every node; the same summary.
+
+    Every command writes target/graph_summary.json: Linker.get_graph_summary
+    turns each node of the DAG into a dict (to_dict) only to read its
+    resource_type. Profiled with bench/profile_invocation.py run on the real
+    shape at 1,000 models (4,238 nodes): 0.5 s of a 1.8 s warm `run -s
+    one_model`. We read the attribute; the file has the same content.
+    Anything unexpected leaves dbt's code in place (dbt 1.5 has no summary).
+    """
+    try:
+        from dbt.compilation import Linker
+
+        original = Linker.get_graph_summary
+        if getattr(original, "conductor_fast", False):
+            return
+    except Exception:
+        return
+
+    def get_graph_summary(self, manifest):
+        graph_nodes = {}
+        index_of = {}
+        for index, name in enumerate(self.graph):
+            index_of[name] = index
+            kind = manifest.expect(name).resource_type
+            graph_nodes[index] = {"name": name, "type": getattr(kind, "value", kind)}
+        for node in graph_nodes.values():
+            successors = [index_of[n] for n in self.graph.successors(node["name"])]
+            if successors:
+                node["succ"] = successors
+        return graph_nodes
+
+    get_graph_summary.conductor_fast = True
+    Linker.get_graph_summary = get_graph_summary
+
+
 # Set per invocation: whether dbt's per-relation cache events are wanted (see speed_up_relation_cache).
 CACHE_EVENTS = {"wanted": True}
 CACHE_EVENT_FLAGS = ("--debug", "-d", "--log-cache-events")
@@ -1490,6 +1526,7 @@ def main():
     speed_up_cycle_check()
     speed_up_json_artifacts()
     speed_up_relation_cache()
+    speed_up_graph_summary()
     TaskRecorder.install()
 
     worker = Worker(channel, project_dir, os.path.abspath(opts.manifest_out), dbtRunner, process_state)

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProjectRunner } from '../../src/runner/api';
 import { copyProject, makeRunner, PY112, record, type TempProject } from './runnerHelpers';
@@ -32,6 +32,22 @@ async function dbtsOwnText(file: string): Promise<string> {
     'sys.stdout.write(out.getvalue())',
   ].join('\n');
   return (await execa(PY112, ['-c', code, file], { timeout: 120_000, stripFinalNewline: false })).stdout;
+}
+
+type GraphSummary = Record<string, { name: string; type: string; succ?: number[] }>;
+
+/** target/graph_summary.json by node name (its indices follow the DAG's insertion order, which a partial parse may change). */
+function graphSummary(root: string): Record<string, Record<string, { type: string; succ: string[] }>> {
+  const file = JSON.parse(readFileSync(join(root, 'target', 'graph_summary.json'), 'utf8')) as Record<string, GraphSummary | string>;
+  const out: Record<string, Record<string, { type: string; succ: string[] }>> = {};
+  for (const [part, summary] of Object.entries(file)) {
+    if (typeof summary === 'string') continue; // _invocation_id
+    const names = Object.values(summary).map((n) => n.name);
+    out[part] = Object.fromEntries(
+      Object.values(summary).map((n) => [n.name, { type: n.type, succ: (n.succ ?? []).map((i) => names[i] ?? `#${i}`).sort() }]),
+    );
+  }
+  return out;
 }
 
 function runResults(dir: string): RunResults {
@@ -86,6 +102,24 @@ void describe('worker artifacts on warm invocations (dbt 1.12, jaffle)', () => {
       const text = readFileSync(file, 'utf8');
       assert.ok(text.length > 1000, `${name} has content`);
       assert.ok(text === (await dbtsOwnText(file)), `${name} is byte for byte what dbt's json.dump writes`);
+    }
+  });
+
+  // The worker builds it without serialising every node (speed_up_graph_summary in dbt_worker.py).
+  void it('graph_summary.json says what a cold dbt build says', T, async () => {
+    const warm = await record(runner, ['build']);
+    assert.ok(warm.result.exitCode <= 1, JSON.stringify(warm.result.exception));
+    const cold = await copyProject('jaffle');
+    try {
+      const dbt = join(dirname(PY112), 'dbt');
+      const r = await execa(dbt, ['build'], { cwd: cold.root, env: { ...process.env, ...cold.env }, reject: false, timeout: 600_000 });
+      assert.ok(r.exitCode === 0 || r.exitCode === 1, r.stderr);
+      const ours = graphSummary(p.root);
+      assert.deepEqual(Object.keys(ours).sort(), ['linked', 'with_test_edges']);
+      assert.ok(Object.keys(ours.linked ?? {}).length > 20, 'the summary lists the DAG');
+      assert.deepEqual(ours, graphSummary(cold.root));
+    } finally {
+      await cold.cleanup();
     }
   });
 
