@@ -24,6 +24,7 @@ import { SchemaFileCache, testDefinition, type ProblemSources } from '../src/dbt
 import { gridColumns } from '../src/dbt/grid';
 import { escapeHtml } from '../src/dbt/html';
 import { ManifestIndex } from '../src/dbt/manifest';
+import { nodeProjectPath } from '../src/dbt/packageRoots';
 import { testSubjects } from '../src/dbt/testItems';
 import { benchDbt, cacheDir, repoRoot } from './lib/paths';
 import { generatorKey, prepareProject, type BenchProject } from './lib/projects';
@@ -147,15 +148,16 @@ async function testingRows(): Promise<BenchRow[]> {
     const b0 = performance.now();
     const index = new ManifestIndex(raw);
     const b = performance.now() - b0;
+    const nodePath = (pkg: string, rel: string) => nodeProjectPath({ root: project.dir, name: index.projectName ?? undefined, packagesInstallPath: 'dbt_packages' }, pkg, rel);
     const cache = new SchemaFileCache();
     const t0 = performance.now();
-    items = populate(index, cache.sources(index, readFile));
+    items = populate(index, cache.sources({ index, readFile, nodePath }));
     const first = performance.now() - t0;
     // The next manifest change after an edit: one schema file's text changed, the others are parsed already.
     const changed = [...index.byId.values()].find((e) => e.resourceType === 'test' && /\.ya?ml$/.test(e.originalFilePath))!.originalFilePath;
     const touched = new Set<string>();
     const t1 = performance.now();
-    populate(index, cache.sources(index, (rel) => (touched.add(rel), rel === changed ? `# edited ${run}\n${readFile(rel)}` : readFile(rel))));
+    populate(index, cache.sources({ index, readFile: (rel) => (touched.add(rel), rel === changed ? `# edited ${run}\n${readFile(rel)}` : readFile(rel)), nodePath }));
     const next = performance.now() - t1;
     files = touched.size;
     if (run === 0) continue;

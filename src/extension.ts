@@ -78,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): ConductorApi {
   const statusBar = new StatusBar(projects, config, context.workspaceState);
   const python = new PythonResolver(config, context.workspaceState);
   const saved = loadSaved(context.workspaceState);
-  const diagnostics = new ResultDiagnostics(manifests, saved.history.tests, saved.problems);
+  const diagnostics = new ResultDiagnostics(manifests, projects, saved.history.tests, saved.problems);
   const [results, compiled] = [new ResultsPanel(context.extensionUri), new CompiledSql()];
   const lsp = new DbtLanguageClient(context.asAbsolutePath('dist/server.js'), output.channel);
   const runnerHost = (host = new RunnerHost(saved.history, {

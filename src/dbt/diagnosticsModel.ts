@@ -13,7 +13,7 @@ import { entryLines, SchemaFile } from './schemaYaml';
 import { isTestNode, type TestResult } from './testState';
 
 export interface Problem {
-  /** Path relative to the project root, '/'-separated. */
+  /** Path relative to the project root, '/'-separated (a package's node: under its install folder, see ProblemSources.nodePath). */
   file: string;
   /** 0-based. */
   line: number;
@@ -29,6 +29,12 @@ export interface ProblemSources {
   index?: ManifestIndex;
   /** Text of a project file (relative path), undefined when unreadable. */
   readFile(relPath: string): string | undefined;
+  /**
+   * Where the file of a node of package `packageName` is, relative to the
+   * project root, from its original_file_path (`relPath`, relative to the
+   * package's root): a package's under its install folder.
+   */
+  nodePath(packageName: string, relPath: string): string;
   /** The project's target-path (where dbt writes compiled SQL); default "target". */
   targetPath?: string;
   /** A schema file parsed once, when the caller locates many tests (see `cachedSources`); else parsed per look-up. */
@@ -44,7 +50,7 @@ export class SchemaFileCache {
   private files = new Map<string, SchemaFile>();
 
   /** Sources for one pass: each file read once, parsed only when its text changed; files this pass does not use are dropped. */
-  sources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
+  sources({ index, readFile, nodePath }: Omit<ProblemSources, 'schemaFile'>): ProblemSources {
     const previous = this.files;
     const next = (this.files = new Map<string, SchemaFile>());
     const texts = new Map<string, string | undefined>();
@@ -57,13 +63,13 @@ export class SchemaFileCache {
       next.set(rel, file);
       return file;
     };
-    return { index, readFile: read, schemaFile };
+    return { index, readFile: read, nodePath, schemaFile };
   }
 }
 
 /** Sources that read and parse each file at most once: for locating many tests at a time. */
-export function cachedSources(index: ManifestIndex | undefined, readFile: (relPath: string) => string | undefined): ProblemSources {
-  return new SchemaFileCache().sources(index, readFile);
+export function cachedSources(base: Omit<ProblemSources, 'schemaFile'>): ProblemSources {
+  return new SchemaFileCache().sources(base);
 }
 
 const ERROR_STATUSES = new Set(['error', 'fail', 'runtime error']);
@@ -147,7 +153,7 @@ export function testProblems(results: readonly TestResult[], sources: ProblemSou
   const out: Problem[] = [];
   for (const r of results) {
     if (r.outcome !== 'fail' && r.outcome !== 'warn' && r.outcome !== 'error') continue;
-    const where = testDefinition(r.uniqueId, r.resourceType, r.name, sources) ?? (r.filePath ? { file: r.filePath, line: 0 } : undefined);
+    const where = testLocation(r, sources);
     if (!where) continue;
     const what = `${r.resourceType === 'unit_test' ? 'Unit test' : 'Test'} ${r.name}`;
     const verb = r.outcome === 'warn' ? 'warned' : r.outcome === 'fail' ? 'failed' : 'errored';
@@ -182,18 +188,42 @@ function deprecationLine(text: string | undefined, message: string): number | un
 
 function problemOf(node: NodeResult, sources: ProblemSources): Problem | undefined {
   const severity = node.status === 'warn' ? 'warning' : 'error';
-  const file = sources.index?.get(node.uniqueId)?.originalFilePath || node.originalFilePath;
-  if (!file) return undefined;
+  const rel = sources.index?.get(node.uniqueId)?.originalFilePath || node.originalFilePath;
+  const file = nodeProjectFile(node.uniqueId, sources, rel);
+  if (!rel || file === undefined) return undefined;
   const source = sources.readFile(file);
-  const line = lineFromMessage(node.message, source, compiledSqlOf(node, file, sources)) ?? (source !== undefined && /\.sql$/i.test(file) ? firstSqlLine(source) : 0);
+  const line = lineFromMessage(node.message, source, compiledSqlOf(node, rel, sources)) ?? (source !== undefined && /\.sql$/i.test(file) ? firstSqlLine(source) : 0);
   return { file, line, message: messageOf(node), severity, uniqueId: node.uniqueId, status: node.status };
 }
 
-/** The node's compiled SQL: from the result, else the file dbt wrote under target/compiled/. */
-function compiledSqlOf(node: NodeResult, file: string, sources: ProblemSources): string | undefined {
+/** The package of a node: the manifest's, else the one its unique id names (`model.<package>.<name>`). */
+function packageOf(uniqueId: string, sources: ProblemSources): string | undefined {
+  return sources.index?.get(uniqueId)?.packageName || uniqueId.split('.')[1];
+}
+
+/** The node's compiled SQL: from the result, else the file dbt wrote under target/compiled/<package>/<original_file_path>. */
+function compiledSqlOf(node: NodeResult, rel: string, sources: ProblemSources): string | undefined {
   if (node.compiledCode) return node.compiledCode;
-  const pkg = sources.index?.get(node.uniqueId)?.packageName || node.uniqueId.split('.')[1];
-  return pkg ? sources.readFile(`${sources.targetPath ?? 'target'}/compiled/${pkg}/${file}`) : undefined;
+  const pkg = packageOf(node.uniqueId, sources);
+  return pkg ? sources.readFile(`${sources.targetPath ?? 'target'}/compiled/${pkg}/${rel}`) : undefined;
+}
+
+/**
+ * A node's file relative to the project root, from its original_file_path
+ * `rel` (the manifest's when not given); `rel` as is when the package is not
+ * known; undefined when the file is not.
+ */
+export function nodeProjectFile(uniqueId: string, sources: ProblemSources, rel = sources.index?.get(uniqueId)?.originalFilePath): string | undefined {
+  const pkg = packageOf(uniqueId, sources);
+  return rel ? (pkg ? sources.nodePath(pkg, rel) : rel) : undefined;
+}
+
+/** Where a test result's test is declared (testDefinition), else line 0 of the file its result names; undefined when neither is known. */
+export function testLocation(r: Pick<TestResult, 'uniqueId' | 'resourceType' | 'name' | 'filePath'>, sources: ProblemSources): { file: string; line: number } | undefined {
+  const found = testDefinition(r.uniqueId, r.resourceType, r.name, sources);
+  if (found) return found;
+  const file = nodeProjectFile(r.uniqueId, sources, r.filePath);
+  return file === undefined ? undefined : { file, line: 0 };
 }
 
 /**
@@ -204,8 +234,8 @@ function compiledSqlOf(node: NodeResult, file: string, sources: ProblemSources):
 export function testDefinition(uniqueId: string, resourceType: string, name: string, sources: ProblemSources): { file: string; line: number } | undefined {
   const index = sources.index;
   const entry = index?.get(uniqueId);
-  if (!entry?.originalFilePath) return undefined;
-  const file = entry.originalFilePath;
+  const file = nodeProjectFile(uniqueId, sources);
+  if (!entry || file === undefined) return undefined;
   if (!/\.ya?ml$/i.test(file)) return { file, line: 0 };
   const schema = sources.schemaFile ? sources.schemaFile(file) : parsed(sources.readFile(file));
   if (!schema) return { file, line: 0 };

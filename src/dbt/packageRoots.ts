@@ -65,6 +65,11 @@ export function nodeFilePath(project: { root: string; name?: string; packagesIns
   return join(base, relPath);
 }
 
+/** nodeFilePath relative to the project root, '/'-separated ('../' when the packages are installed outside it). */
+export function nodeProjectPath(project: { root: string; name?: string; packagesInstallPath: string }, packageName: string, relPath: string): string {
+  return relative(project.root, nodeFilePath(project, packageName, relPath)).split(sep).join('/');
+}
+
 /** The package holding `path` (by its install path or its real folder), with the path relative to the package root ('/' separated). */
 export function packageOfPath(roots: readonly PackageRoot[], path: string): { packageName: string; relPath: string } | null {
   let best: { packageName: string; relPath: string; depth: number } | null = null;

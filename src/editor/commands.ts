@@ -185,7 +185,7 @@ export const COMMANDS: Record<string, Factory> = {
   },
   'tests.openDefinition': (ctx) => async (el) => {
     const test = asTest(el);
-    const def = test && ctx.testTree.definitionOf(test);
+    const def = test && ctx.diagnostics.testDefinition(test);
     if (!def) {
       void vscode.window.showInformationMessage('The definition of this test is not known yet: parse the project and try again.');
       return undefined;

@@ -6,12 +6,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { cachedSources, deprecationProblems, ProblemsModel, testProblems, type Problem, type ProblemSources } from '../dbt/diagnosticsModel';
+import { cachedSources, deprecationProblems, nodeProjectFile, ProblemsModel, testLocation, testProblems, type Problem, type ProblemSources } from '../dbt/diagnosticsModel';
 import type { InvocationResult } from '../dbt/protocol';
 import type { InvocationState } from '../dbt/results';
 import { isStale, type TestResult, type TestState } from '../dbt/testState';
-import type { ManifestStore } from './manifests';
-import { readProjectFile } from './projects';
+import { nodePaths, type ManifestStore } from './manifests';
+import { readProjectFile, type Projects } from './projects';
 
 type Deprecation = InvocationState['deprecations'][number];
 
@@ -29,6 +29,7 @@ export class ResultDiagnostics implements vscode.Disposable {
 
   constructor(
     private readonly manifests: ManifestStore,
+    private readonly projects: Projects,
     private readonly tests: TestState,
     saved?: SavedProblems,
   ) {
@@ -101,17 +102,29 @@ export class ResultDiagnostics implements vscode.Disposable {
       if (!times.has(key)) times.set(key, lastEdit(root, rel));
       return times.get(key);
     };
+    const sources = new Map<string, ProblemSources>();
     return (r) => {
-      const index = this.manifests.get(r.projectRoot)?.index;
-      const file = r.filePath ?? index?.get(r.uniqueId)?.originalFilePath;
-      const subjectFile = r.subject ? index?.get(r.subject)?.originalFilePath : undefined;
+      let s = sources.get(r.projectRoot);
+      if (!s) sources.set(r.projectRoot, (s = this.sources(r.projectRoot)));
+      const file = nodeProjectFile(r.uniqueId, s, r.filePath);
+      const subjectFile = r.subject ? nodeProjectFile(r.subject, s) : undefined;
       return isStale({ ...r, filePath: file }, (rel) => edited(r.projectRoot, rel), subjectFile);
     };
   }
 
+  /** Where a test is declared, for "go to definition" in the Test Results view: the file and line its Problems entry is on. */
+  testDefinition(test: TestResult): { uri: vscode.Uri; line: number } | undefined {
+    const where = testLocation(test, this.sources(test.projectRoot));
+    return where && { uri: vscode.Uri.file(join(test.projectRoot, where.file)), line: where.line };
+  }
+
   /** Sources for one pass over a project: many failed tests may share a schema file, read and parsed once. */
   private sources(projectRoot: string): ProblemSources {
-    return cachedSources(this.manifests.get(projectRoot)?.index, (rel) => readProjectFile(projectRoot, rel));
+    return cachedSources({
+      index: this.manifests.get(projectRoot)?.index,
+      readFile: (rel) => readProjectFile(projectRoot, rel),
+      nodePath: nodePaths(this.manifests, this.projects, projectRoot),
+    });
   }
 
   private publish(projectRoot: string): void {

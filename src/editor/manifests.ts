@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ManifestIndex } from '../dbt/manifest';
 import { manifestPathFor } from '../dbt/manifestPath';
-import { nodeFilePath } from '../dbt/packageRoots';
+import { nodeFilePath, nodeProjectPath } from '../dbt/packageRoots';
 import type { Projects } from './projects';
 
 export interface LoadedManifest {
@@ -77,6 +77,13 @@ export function manifestTags(index: ManifestIndex): string[] {
   return [...tags].sort();
 }
 
+/** The project as nodeFilePath needs it: its name from the manifest, else from dbt_project.yml; undefined when neither is known. */
+function projectOf(manifests: ManifestStore, projects: Projects, projectRoot: string): { root: string; name: string; packagesInstallPath: string } | undefined {
+  const project = projects.get(projectRoot);
+  const name = manifests.get(projectRoot)?.index.projectName ?? project?.name;
+  return name ? { root: projectRoot, name, packagesInstallPath: project?.packagesInstallPath ?? 'dbt_packages' } : undefined;
+}
+
 /**
  * The file a node is defined in, or `path` (relative to the node's package,
  * like its patch path or a result's original_file_path); packages are under
@@ -84,12 +91,16 @@ export function manifestTags(index: ManifestIndex): string[] {
  * the one the unique id names.
  */
 export function nodeFile(manifests: ManifestStore, projects: Projects, projectRoot: string, uniqueId: string, path?: string): vscode.Uri | undefined {
-  const index = manifests.get(projectRoot)?.index;
-  const entry = index?.get(uniqueId);
+  const entry = manifests.get(projectRoot)?.index.get(uniqueId);
   const rel = path ?? entry?.originalFilePath;
-  const project = projects.get(projectRoot);
-  const name = index?.projectName ?? project?.name;
-  if (!rel || !name) return undefined;
-  const packageName = entry?.packageName ?? uniqueId.split('.')[1] ?? name;
-  return vscode.Uri.file(nodeFilePath({ root: projectRoot, name, packagesInstallPath: project?.packagesInstallPath ?? 'dbt_packages' }, packageName, rel));
+  const project = projectOf(manifests, projects, projectRoot);
+  if (!rel || !project) return undefined;
+  const packageName = entry?.packageName ?? uniqueId.split('.')[1] ?? project.name;
+  return vscode.Uri.file(nodeFilePath(project, packageName, rel));
+}
+
+/** ProblemSources.nodePath of a project: a package's file relative to the project root (as is when the project's name is unknown). */
+export function nodePaths(manifests: ManifestStore, projects: Projects, projectRoot: string): (packageName: string, relPath: string) => string {
+  const project = projectOf(manifests, projects, projectRoot);
+  return (packageName, relPath) => (project ? nodeProjectPath(project, packageName, relPath) : relPath);
 }

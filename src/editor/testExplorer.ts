@@ -17,7 +17,7 @@ import type { ManifestIndex } from '../dbt/manifest';
 import { resultsOf, subjectSelector, testingOutcome, testSubjects, type TestSubject } from '../dbt/testItems';
 import type { InvocationEntry, TestResult } from '../dbt/treeModel';
 import { commonOptions, type CommandContext } from './commands';
-import type { ManifestStore } from './manifests';
+import { nodeFile, nodePaths, type ManifestStore } from './manifests';
 import { readProjectFile, type DbtProject, type Projects } from './projects';
 import type { RunnerHost } from './runnerHost';
 
@@ -81,10 +81,10 @@ export class TestExplorer implements vscode.Disposable {
     // Schema files hold many tests: each is read once per sync, and parsed only when it changed since the last.
     let cache = this.schemaFiles.get(root);
     if (!cache) this.schemaFiles.set(root, (cache = new SchemaFileCache()));
-    const sources = cache.sources(index, (rel) => readProjectFile(root, rel));
+    const sources = cache.sources({ index, readFile: (rel) => readProjectFile(root, rel), nodePath: nodePaths(this.deps.manifests, this.deps.projects, root) });
     item.children.replace(
       testSubjects(index).map((subject) => {
-        const s = this.controller.createTestItem(`${root}#${subject.uniqueId}`, subject.name, subject.file ? vscode.Uri.file(join(root, subject.file)) : undefined);
+        const s = this.controller.createTestItem(`${root}#${subject.uniqueId}`, subject.name, subject.file ? nodeFile(this.deps.manifests, this.deps.projects, root, subject.uniqueId, subject.file) : undefined);
         s.description = subject.resourceType || undefined;
         this.data.set(s, { kind: 'subject', root, subject });
         s.children.replace(

@@ -4,23 +4,15 @@
 // name, "(stale)" when its file changed since. A click opens the test's
 // definition (the YAML line of a generic test, the file of a singular
 // test); inline actions show the failing rows and re-run the test.
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { testDefinition } from '../dbt/diagnosticsModel';
 import { formatSeconds, rowText } from '../dbt/outcomes';
 import { testGroupsKey, type InvocationHistory, type TestGroup, type TestResult } from '../dbt/treeModel';
 import type { ResultDiagnostics } from './diagnostics';
 import type { ManifestStore } from './manifests';
 import { escapeMd, statusIcon } from './nodeTree';
-import { readProjectFile } from './projects';
 import { RefreshBatch } from './refreshBatch';
 
 export type TestTreeElement = { kind: 'group'; group: TestGroup } | { kind: 'test'; test: TestResult };
-
-export interface TestDefinition {
-  uri: vscode.Uri;
-  line: number;
-}
 
 export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -108,17 +100,6 @@ export class TestTreeProvider implements vscode.TreeDataProvider<TestTreeElement
     if (t.message) tip.appendMarkdown('\n\n').appendCodeblock(t.message, 'text');
     item.tooltip = tip;
     return item;
-  }
-
-  /** Where a test is declared: its YAML line (generic or unit test) or its own file (singular test). */
-  definitionOf(test: TestResult): TestDefinition | undefined {
-    const { projectRoot } = test;
-    const found = testDefinition(test.uniqueId, test.resourceType, test.name, {
-      index: this.manifests.get(projectRoot)?.index,
-      readFile: (rel) => readProjectFile(projectRoot, rel),
-    });
-    const rel = found?.file ?? test.filePath;
-    return rel ? { uri: vscode.Uri.file(join(projectRoot, rel)), line: found?.line ?? 0 } : undefined;
   }
 
   dispose(): void {

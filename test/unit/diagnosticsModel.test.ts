@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cachedSources, deprecationProblems, lineFromMessage, parseFailureOf, ProblemsModel, SchemaFileCache, testDefinition, testProblems, type ProblemSources } from '../../src/dbt/diagnosticsModel';
 import type { InvocationResult } from '../../src/dbt/protocol';
+import { nodeProjectPath } from '../../src/dbt/packageRoots';
 import { InvocationHistory } from '../../src/dbt/treeModel';
 import { jaffleDir, loadStream, resultOf } from './eventStreams';
 import { jaffleIndex, repoRoot } from './server-fixture';
@@ -27,7 +28,9 @@ function lineOf(rel: string, needle: string, after = ''): number {
   return lines.findIndex((l, i) => i > start && l.includes(needle));
 }
 
-const sources: ProblemSources = { index: jaffleIndex(), readFile: fixtureFile };
+/** The jaffle fixture installs no package: every node's file is under the project. */
+const nodePath = (pkg: string, rel: string) => nodeProjectPath({ root: jaffleDir, name: 'jaffle', packagesInstallPath: 'dbt_packages' }, pkg, rel);
+const sources: ProblemSources = { index: jaffleIndex(), readFile: fixtureFile, nodePath };
 
 void describe('ProblemsModel with recorded results', () => {
   void it('puts the failing and the warning test on their YAML lines (from the test results)', () => {
@@ -103,7 +106,7 @@ void describe('ProblemsModel with recorded results', () => {
     const model = new ProblemsModel();
     const result = resultOf(loadStream('run_broken_runtime'));
     const withPaths: InvocationResult = { ...result, nodes: result.nodes.map((n) => ({ ...n, originalFilePath: n.originalFilePath ?? 'models/broken/broken_runtime.sql' })) };
-    model.apply(withPaths, { readFile: fixtureFile });
+    model.apply(withPaths, { readFile: fixtureFile, nodePath });
     assert.equal(model.forFile('models/broken/broken_runtime.sql').length, 1);
   });
 });
@@ -112,10 +115,11 @@ void describe('testDefinition with cachedSources', () => {
   void it('gives every test of the fixture the same definition as a parse per look-up, reading each file once', () => {
     const index = jaffleIndex();
     const reads = new Map<string, number>();
-    const cached = cachedSources(index, (rel) => {
+    const readFile = (rel: string) => {
       reads.set(rel, (reads.get(rel) ?? 0) + 1);
       return fixtureFile(rel);
-    });
+    };
+    const cached = cachedSources({ index, readFile, nodePath });
     const tests = [...index.byId.values()].filter((e) => e.resourceType === 'test' || e.resourceType === 'unit_test');
     assert.ok(tests.length > 10);
     for (const t of tests) assert.deepEqual(testDefinition(t.uniqueId, t.resourceType, t.name, cached), testDefinition(t.uniqueId, t.resourceType, t.name, sources), t.uniqueId);
@@ -130,11 +134,11 @@ void describe('SchemaFileCache', () => {
     const cache = new SchemaFileCache();
     const rel = 'models/marts/schema.yml';
     let text = fixtureFile(rel)!;
-    const first = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
-    const same = cache.sources(jaffleIndex(), () => text).schemaFile!(rel)!;
+    const first = cache.sources({ index: jaffleIndex(), readFile: () => text, nodePath }).schemaFile!(rel)!;
+    const same = cache.sources({ index: jaffleIndex(), readFile: () => text, nodePath }).schemaFile!(rel)!;
     assert.equal(same, first, 'unchanged text: the same parse');
     text = `# a comment line moves everything down\n${text}`;
-    const sources = cache.sources(jaffleIndex(), () => text);
+    const sources = cache.sources({ index: jaffleIndex(), readFile: () => text, nodePath });
     assert.notEqual(sources.schemaFile!(rel), first);
     assert.equal(testDefinition(FAILING_TEST, 'test', 'x', sources)?.line, lineOf(rel, '- accepted_values:', 'name: status') + 1);
   });

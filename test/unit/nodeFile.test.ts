@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeFilePath } from '../../src/dbt/packageRoots';
+import { nodeFilePath, nodeProjectPath } from '../../src/dbt/packageRoots';
 import { readProject } from '../../src/dbt/projects';
 import { copyFixture } from '../fixtures/lib/fixtures';
 
@@ -31,6 +31,13 @@ void test("a node's file: the project's own under the project, an installed pack
     // packages-install-path may be absolute.
     const elsewhere = join(fx.root, 'installed');
     assert.equal(nodeFilePath({ ...project, packagesInstallPath: elsewhere }, 'shop_common', 'models/common_calendar.sql'), join(elsewhere, 'shop_common', 'models', 'common_calendar.sql'));
+
+    // Relative to the project root, as Problems keep them: '../' when packages are installed outside the project.
+    assert.equal(nodeProjectPath(project, 'shop', 'models/marts/fct_orders.sql'), 'models/marts/fct_orders.sql');
+    assert.equal(nodeProjectPath(project, 'shop_common', 'models/common_calendar.sql'), 'dbt_packages/shop_common/models/common_calendar.sql');
+    const outside = nodeProjectPath({ ...project, packagesInstallPath: elsewhere }, 'shop_common', 'models/common_calendar.sql');
+    assert.equal(outside, '../installed/shop_common/models/common_calendar.sql');
+    assert.equal(join(fx.dir, outside), join(elsewhere, 'shop_common', 'models', 'common_calendar.sql'));
   } finally {
     await fx.cleanup();
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { testProblems, type ProblemSources } from '../../src/dbt/diagnosticsModel';
 import { countsText } from '../../src/dbt/outcomes';
+import { nodeProjectPath } from '../../src/dbt/packageRoots';
 import { changesTestResults, groupTests, isStale, TestState, testOutcomeOf, type TestResult } from '../../src/dbt/testState';
 import { InvocationHistory, type InvocationEntry } from '../../src/dbt/treeModel';
 import { jaffleDir, loadStream, resultOf, type Stream } from './eventStreams';
@@ -21,7 +22,8 @@ function run(h: InvocationHistory, stream: Stream, projectRoot = '/p'): Invocati
   return entry;
 }
 
-const sources: ProblemSources = { index: jaffleIndex(), readFile: (rel) => readFileSync(join(jaffleDir, rel), 'utf8') };
+const nodePath = (pkg: string, rel: string) => nodeProjectPath({ root: jaffleDir, name: 'jaffle', packagesInstallPath: 'dbt_packages' }, pkg, rel);
+const sources: ProblemSources = { index: jaffleIndex(), readFile: (rel) => readFileSync(join(jaffleDir, rel), 'utf8'), nodePath };
 
 void describe('TestState: latest result per test', () => {
   void it('"Show Failing Rows" (dbt show of a failing test) leaves the test failing in Test Results and in Problems', () => {
@@ -90,7 +92,7 @@ void describe('TestState: latest result per test', () => {
     assert.equal(isStale(r, (f) => (f === 'models/schema.yml' ? 1500 : 900), 'models/m.sql'), true);
     assert.equal(isStale(r, (f) => (f === 'models/m.sql' ? 1500 : 900), 'models/m.sql'), true);
     assert.equal(isStale(r, () => undefined), false, 'a file that is gone says nothing');
-    const problems = testProblems([r], { readFile: () => undefined }, () => true);
+    const problems = testProblems([r], { readFile: () => undefined, nodePath }, () => true);
     assert.match(problems[0]?.message ?? '', /stale/);
   });
 
