@@ -24,8 +24,10 @@ async function saveModel(text: string): Promise<void> {
 /** The next background parse's end, and every status bar text and hover seen until then (polled). */
 async function watchBackgroundParse(api: ConductorApi, start: () => Promise<void>): Promise<{ entry: InvocationEntry; texts: string[]; hovers: string[] }> {
   let ended: InvocationEntry | undefined;
+  // Only a parse that began once `start` did: one already running (a parse the last suite's edits asked for) read the old files.
+  const since = Date.now();
   const d = api.host.onDidFinish((e) => {
-    if (e.background && e.command === 'parse') ended ??= e;
+    if (e.background && e.command === 'parse' && e.startedAt >= since) ended ??= e;
   });
   const texts: string[] = [];
   const hovers: string[] = [];
