@@ -154,9 +154,10 @@ export class CliResultCollector {
     const rr = obj(data.run_result);
     const id = identity(data);
     if (!id) return;
-    // dbt compiles ephemeral models on the way (NodeStart/NodeFinished fire) but lists them
-    // among the results only for `compile`; match the result object the worker reads.
-    if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model' && this.command !== 'compile') return;
+    // dbt runs ephemeral models as nodes (NodeStart/NodeFinished fire, `compile` included) but never
+    // lists them among its results (GraphRunnableTask._handle_result, dbt 1.5-1.12): neither
+    // run_results.json nor the result object the worker reads has them (equivalence seed 1242).
+    if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model') return;
     const timing: TimingEntry[] = (Array.isArray(rr.timing_info) ? rr.timing_info : []).map((t) => {
       const o = obj(t);
       return { name: str(o.name) ?? '', startedAt: str(o.started_at) ?? undefined, completedAt: str(o.completed_at) ?? undefined };

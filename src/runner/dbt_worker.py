@@ -273,6 +273,8 @@ def fingerprint_files(project_dir, profiles_dir):
     walked, or to one of the folders above it, is not followed again (no loops).
     """
     out = []
+    # dbt's anonymous-usage id, written into the profiles folder when tracking is on: not parsed.
+    user_id_file = os.path.realpath(os.path.join(profiles_dir, ".user.yml")) if profiles_dir else None
     root_real = os.path.realpath(project_dir)
     seen = {root_real}
     stack = [(project_dir, root_real)]
@@ -297,6 +299,8 @@ def fingerprint_files(project_dir, profiles_dir):
                         seen.add(child_real)
                     stack.append((e.path, child_real))
                 elif e.name.endswith(PARSED_SUFFIXES) or e.name == ".env":
+                    if e.name == ".user.yml" and os.path.realpath(e.path) == user_id_file:
+                        continue
                     st = e.stat()
                     out.append((e.path, st.st_mtime_ns, st.st_size))
             except OSError:

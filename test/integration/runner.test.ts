@@ -113,6 +113,8 @@ function runnerCases(adapter: Adapter): void {
   });
 
   void it('reuses the manifest: a second run does not parse', T, async () => {
+    // What dbt writes into the profiles folder (here the project) on a user's first CLI run with tracking on.
+    writeFileSync(join(p.root, '.user.yml'), 'id: 0c2f3f4e-8d1a-4b52-9d0e-5a1f7c3b2e10\n');
     const r = await record(runner, ['run', '--select', 'stg_customers']);
     assert.equal(r.result.exitCode, 0);
     assert.equal(r.result.parsed, false);

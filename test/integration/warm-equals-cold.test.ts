@@ -81,6 +81,22 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       assert.equal(a, c);
     });
 
+    // Seed 1242 of the equivalence layer: dbt runs ephemeral models as nodes in a `compile`
+    // (NodeFinished fires) but never lists them as results; the CLI backend listed them.
+    void it('a whole-project compile lists the nodes run_results.json lists, ephemeral models not among them, on both backends', T, async () => {
+      const answers: Record<string, string>[] = [];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const r = await runner.invoke({ args: ['compile'] });
+        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
+        const listed = Object.keys(statuses(r)).sort();
+        assert.deepEqual(listed, Object.keys(runResults(p.root).statuses).sort(), `${name}: the result lists what dbt recorded`);
+        assert.ok(!listed.includes('model.jaffle.int_order_payments'), `${name}: the ephemeral model is not a result`);
+        assert.ok(listed.includes('model.jaffle.orders'), `${name}: the model that refs it is`);
+        answers.push(statuses(r));
+      }
+      assert.deepEqual(answers[1], answers[0]);
+    });
+
     void it('malformed --vars is a usage error that keeps the cached manifest', T, async () => {
       const good = ['run', '--select', 'stg_customers'];
       assert.equal((await warm.invoke({ args: good })).exitCode, 0);
