@@ -37,7 +37,7 @@ export class CliBackend implements Backend {
     const o = this.options;
     const manifestFile = join(o.projectRoot, 'target', 'manifest.json');
     const manifestBefore = mtimeOf(manifestFile);
-    const collector = new CliResultCollector(command);
+    const collector = new CliResultCollector(command, userArgs);
     const stderr = new TailBuffer();
     const started = performance.now();
     const child = this.startDbt(cliArgs(command, userArgs));

@@ -35,7 +35,12 @@ export class CliResultCollector {
   private catalogPath: string | null = null;
   private commandCompleted = false;
 
-  constructor(readonly command: string) {}
+  /** dbt's `compile` lists the ephemeral models it ran only when given a selection or an inline query (CompileTask._handle_result, dbt 1.5-1.12). */
+  private readonly listsEphemeral: boolean;
+
+  constructor(readonly command: string, args: readonly string[] = []) {
+    this.listsEphemeral = command === 'compile' && selectsOrInline(args);
+  }
 
   add(event: RawDbtEvent): void {
     const data = obj(event.data);
@@ -154,10 +159,10 @@ export class CliResultCollector {
     const rr = obj(data.run_result);
     const id = identity(data);
     if (!id) return;
-    // dbt runs ephemeral models as nodes (NodeStart/NodeFinished fire, `compile` included) but never
-    // lists them among its results (GraphRunnableTask._handle_result, dbt 1.5-1.12): neither
-    // run_results.json nor the result object the worker reads has them (equivalence seed 1242).
-    if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model') return;
+    // dbt runs ephemeral models as nodes (NodeStart/NodeFinished fire) but lists them among its
+    // results (run_results.json, the result object the worker reads) only in a `compile` given
+    // --select or --inline: not in a whole-project one (equivalence seeds 1242 and 1124).
+    if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model' && !this.listsEphemeral) return;
     const timing: TimingEntry[] = (Array.isArray(rr.timing_info) ? rr.timing_info : []).map((t) => {
       const o = obj(t);
       return { name: str(o.name) ?? '', startedAt: str(o.started_at) ?? undefined, completedAt: str(o.completed_at) ?? undefined };
@@ -264,4 +269,15 @@ export function parseStatLine(line: string): ManifestSummary {
   }
   summary.nodes += summary.models + summary.tests + summary.seeds + summary.snapshots;
   return summary;
+}
+
+/** The options that fill dbt's `select` (its aliases included) or `inline`. */
+const SELECTING = new Set(['--select', '-s', '--models', '--model', '-m', '--inline']);
+
+function selectsOrInline(args: readonly string[]): boolean {
+  return args.some((a, i) => {
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) return SELECTING.has(a.slice(0, eq)) && a.length > eq + 1;
+    return SELECTING.has(a) && i + 1 < args.length && args[i + 1] !== '' && !args[i + 1].startsWith('-');
+  });
 }

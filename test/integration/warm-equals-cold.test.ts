@@ -81,20 +81,23 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       assert.equal(a, c);
     });
 
-    // Seed 1242 of the equivalence layer: dbt runs ephemeral models as nodes in a `compile`
-    // (NodeFinished fires) but never lists them as results; the CLI backend listed them.
-    void it('a whole-project compile lists the nodes run_results.json lists, ephemeral models not among them, on both backends', T, async () => {
-      const answers: Record<string, string>[] = [];
-      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
-        const r = await runner.invoke({ args: ['compile'] });
-        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
-        const listed = Object.keys(statuses(r)).sort();
-        assert.deepEqual(listed, Object.keys(runResults(p.root).statuses).sort(), `${name}: the result lists what dbt recorded`);
-        assert.ok(!listed.includes('model.jaffle.int_order_payments'), `${name}: the ephemeral model is not a result`);
-        assert.ok(listed.includes('model.jaffle.orders'), `${name}: the model that refs it is`);
-        answers.push(statuses(r));
+    // Seeds 1242 and 1124 of the equivalence layer: dbt runs ephemeral models as nodes in a `compile`
+    // (NodeFinished fires) and lists them as results only when given --select; the CLI backend
+    // listed them always, then (the first fix) never.
+    void it('compile lists the nodes run_results.json lists, ephemeral ones only when selected, on both backends', T, async () => {
+      for (const [args, ephemeralListed] of [[['compile'], false], [['compile', '--select', '+int_order_payments'], true]] as const) {
+        const answers: Record<string, string>[] = [];
+        for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+          const label = `${name}, ${args.join(' ')}`;
+          const r = await runner.invoke({ args: [...args] });
+          assert.equal(r.exitCode, 0, `${label}: ${JSON.stringify(r.exception)}`);
+          const listed = Object.keys(statuses(r)).sort();
+          assert.deepEqual(listed, Object.keys(runResults(p.root).statuses).sort(), `${label}: the result lists what dbt recorded`);
+          assert.equal(listed.includes('model.jaffle.int_order_payments'), ephemeralListed, `${label}: the ephemeral model`);
+          answers.push(statuses(r));
+        }
+        assert.deepEqual(answers[1], answers[0], args.join(' '));
       }
-      assert.deepEqual(answers[1], answers[0]);
     });
 
     void it('malformed --vars is a usage error that keeps the cached manifest', T, async () => {

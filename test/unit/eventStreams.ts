@@ -30,7 +30,7 @@ export function loadStream(name: string): Stream {
 /** The result the CLI backend reports for a recorded stream. */
 export function resultOf(stream: Stream): InvocationResult {
   const command = stream.args[0] === 'source' || stream.args[0] === 'docs' ? `${stream.args[0]} ${stream.args[1]}` : (stream.args[0] ?? '');
-  const collector = new CliResultCollector(command);
+  const collector = new CliResultCollector(command, stream.args);
   for (const e of stream.events) collector.add(e);
   return collector.finish({ exitCode: stream.exitCode, elapsedSeconds: 1, cancelled: false, stderrTail: '' });
 }

@@ -9,9 +9,19 @@ import { CliResultCollector, parseStatLine } from '../../src/runner/cliResults';
 const ev = (name: string, data: Record<string, unknown>): RawDbtEvent => ({ info: { name, level: 'debug' }, data });
 const nodeInfo = (uid: string, extra: Record<string, unknown> = {}) => ({ unique_id: uid, resource_type: uid.split('.')[0], node_name: uid.split('.').pop(), node_relation: { relation_name: '' }, ...extra });
 
-void test('NodeFinished gives the node results; ephemeral models are not results, even for compile', () => {
-  for (const command of ['build', 'compile']) {
-    const c = new CliResultCollector(command);
+void test('NodeFinished gives the node results; ephemeral models only for a compile given --select or --inline, as dbt lists them', () => {
+  const cases: [string[], boolean][] = [
+    [['build', '--select', 'eph+'], false],
+    [['compile'], false],
+    [['compile', '--exclude', 'eph'], false],
+    [['compile', '--select', 'eph+'], true],
+    [['compile', '-s', 'eph'], true],
+    [['compile', '--select=eph'], true],
+    [['compile', '-m', 'eph'], true],
+    [['compile', '--inline', 'select 1'], true],
+  ];
+  for (const [args, listed] of cases) {
+    const c = new CliResultCollector(args[0], args);
     c.add(ev('NodeFinished', { node_info: nodeInfo('model.p.eph', { materialized: 'ephemeral' }), run_result: { status: 'success' } }));
     c.add(ev('NodeFinished', {
       node_info: nodeInfo('test.p.t1'),
@@ -19,7 +29,7 @@ void test('NodeFinished gives the node results; ephemeral models are not results
     }));
     const r = c.finish({ exitCode: 1, elapsedSeconds: 1, cancelled: false, stderrTail: '' });
     const ids = r.nodes.map((n) => n.uniqueId);
-    assert.deepEqual(ids, ['test.p.t1']);
+    assert.deepEqual(ids, listed ? ['model.p.eph', 'test.p.t1'] : ['test.p.t1'], args.join(' '));
     const t = r.nodes.find((n) => n.uniqueId === 'test.p.t1')!;
     assert.equal(t.status, 'fail');
     assert.equal(t.failures, 1);

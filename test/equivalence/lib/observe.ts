@@ -29,8 +29,11 @@ interface RunResultsFile {
 
 export async function observe(side: Side, step: Step, result: InvocationResult): Promise<Observation> {
   const local = (text: string): string => (side.db.localName ? text.split(side.db.localName).join('<database>') : text);
+  // DuckDB's "Did you mean X?" picks among equally close names by catalog order, which follows the
+  // order dbt's threads created the tables: it differs between two cold runs too (seed 1143).
   const neutral = (text: string | null | undefined): string =>
-    local((text ?? '').split(side.workDir).join('<work>')).split('\n').slice(0, 3).map((l) => l.trim()).join(' | ');
+    local((text ?? '').split(side.workDir).join('<work>')).replace(/Did you mean "[^"\n]*"\?/g, 'Did you mean <name>?')
+      .split('\n').slice(0, 3).map((l) => l.trim()).join(' | ');
   // On cancel, the interrupted node may or may not have reported its cancelled query yet: leave it out.
   const skip = step.kind === 'cancel' ? step.slow : undefined;
   const nodes: Record<string, string> = {};
