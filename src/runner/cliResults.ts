@@ -3,6 +3,7 @@
 // the worker (which reads dbt's result objects directly). Pure: no I/O.
 import type { CommandOutput, ExitCode, FreshnessEntry, InvocationResult, ManifestSummary, NodeResult, PreviewTable, RawDbtEvent, TimingEntry } from '../dbt/protocol';
 import { finiteNumber, isJsonObject, textOrNull, type JsonObject as Obj } from '../dbt/json';
+import { hasFlag } from './args';
 
 /** Events the worker drops by default (NOISE_EVENTS in dbt_worker.py; test/unit/worker-parity.test.ts compares them). */
 export const NOISE_EVENTS: ReadonlySet<string> = new Set([
@@ -18,6 +19,8 @@ export const NOISE_EVENTS: ReadonlySet<string> = new Set([
 const NO_PARSE = new Set(['deps', 'clean', 'debug', 'init', '']);
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogFreshnessResult']);
 const TEST_TYPES = new Set(['test', 'unit_test']);
+/** The options that fill dbt's `select` (its aliases included) or `inline`. */
+const SELECT_OR_INLINE = ['--select', '-s', '--models', '--model', '-m', '--inline'];
 
 const obj = (v: unknown): Obj => (isJsonObject(v) ? v : {});
 const str = textOrNull;
@@ -39,7 +42,7 @@ export class CliResultCollector {
   private readonly listsEphemeral: boolean;
 
   constructor(readonly command: string, args: readonly string[] = []) {
-    this.listsEphemeral = command === 'compile' && selectsOrInline(args);
+    this.listsEphemeral = command === 'compile' && hasFlag(args, ...SELECT_OR_INLINE);
   }
 
   add(event: RawDbtEvent): void {
@@ -269,15 +272,4 @@ export function parseStatLine(line: string): ManifestSummary {
   }
   summary.nodes += summary.models + summary.tests + summary.seeds + summary.snapshots;
   return summary;
-}
-
-/** The options that fill dbt's `select` (its aliases included) or `inline`. */
-const SELECTING = new Set(['--select', '-s', '--models', '--model', '-m', '--inline']);
-
-function selectsOrInline(args: readonly string[]): boolean {
-  return args.some((a, i) => {
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) return SELECTING.has(a.slice(0, eq)) && a.length > eq + 1;
-    return SELECTING.has(a) && i + 1 < args.length && args[i + 1] !== '' && !args[i + 1].startsWith('-');
-  });
 }

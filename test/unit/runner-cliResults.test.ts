@@ -19,6 +19,7 @@ void test('NodeFinished gives the node results; ephemeral models only for a comp
     [['compile', '--select=eph'], true],
     [['compile', '-m', 'eph'], true],
     [['compile', '--inline', 'select 1'], true],
+    [['compile', '--inline', '-- a comment\nselect 1'], true],
   ];
   for (const [args, listed] of cases) {
     const c = new CliResultCollector(args[0], args);
