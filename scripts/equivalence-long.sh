@@ -1,35 +1,65 @@
 #!/usr/bin/env bash
 # A long equivalence run (issue 11's 500 sequences), in chunks that survive an
-# interruption: run it again with the same OUT and the chunks already passed
-# are skipped. Each chunk is EQUIV_CASES consecutive seeds of the DuckDB
-# cases, as one `EQUIV_CASES=<total> npm test -- equivalence` would draw them.
+# interruption and a fresh clone. Each chunk is CHUNK consecutive seeds of the
+# DuckDB cases, as one `EQUIV_CASES=<total> npm test -- equivalence` would
+# draw them. A chunk that passes is recorded in the ledger
+# test/equivalence/long-run.log (committed) with the fingerprint of what it
+# tested: the built test bundle (the runner's TypeScript and the layer), the
+# worker, the fixture projects and the pinned dbt. A later call, in this
+# clone or another, skips the chunks the ledger holds for the same
+# fingerprint; any change to what is tested starts the count again.
 #
 #   bash scripts/equivalence-long.sh OUT [TOTAL=500] [FIRST_SEED=1103] [CHUNK=10]
+#   bash scripts/equivalence-long.sh --status [TOTAL] [FIRST_SEED]   what the ledger holds for this build
 #
 # Needs a build (node scripts/build.mjs) and the venvs (bash scripts/setup.sh).
-# OUT/progress.log gets a line per chunk; OUT/chunk-<seed>.log its spec output
-# (a difference prints its seed and the shortest sequence that shows it).
-# EQUIV_CONCURRENCY is passed through (default: the layer's own).
+# OUT/chunk-<seed>.log gets each chunk's spec output (a difference prints its
+# seed and the shortest sequence that shows it). EQUIV_CONCURRENCY is passed
+# through (default: the layer's own).
 set -u
 cd "$(dirname "$0")/.."
+LEDGER=${EQUIV_LEDGER:-test/equivalence/long-run.log}  # another clone's ledger: EQUIV_LEDGER=<path>
+STATUS=0
+if [ "${1:-}" = "--status" ]; then STATUS=1; shift; set -- /dev/null "$@"; fi
 OUT=${1:?usage: scripts/equivalence-long.sh OUT [TOTAL] [FIRST_SEED] [CHUNK]}
 TOTAL=${2:-500}
 FIRST=${3:-1103}
 CHUNK=${4:-10}
+BUNDLE=out/test/equivalence/equivalence.test.js
+[ -f "$BUNDLE" ] || { echo "no $BUNDLE: run node scripts/build.mjs first" >&2; exit 2; }
+
+fingerprint() {
+  { sha256sum "$BUNDLE" src/runner/dbt_worker.py requirements/dbt-1.12.txt | cut -d' ' -f1
+    git ls-files -z test/fixtures | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
+}
+FP=$(fingerprint)
+passed_chunk() { grep -q "^$FP seed=$1 cases=$2 pass " "$LEDGER" 2>/dev/null; }
+
+report() {
+  local n=0 seed cases
+  for ((seed = FIRST; seed < FIRST + TOTAL; seed += CHUNK)); do
+    cases=$(( FIRST + TOTAL - seed < CHUNK ? FIRST + TOTAL - seed : CHUNK ))
+    passed_chunk "$seed" "$cases" && n=$((n + cases))
+  done
+  echo "fingerprint $FP: $n of $TOTAL sequences (seeds $FIRST-$((FIRST + TOTAL - 1))) passed in $LEDGER"
+  [ "$n" -eq "$TOTAL" ]
+}
+if [ "$STATUS" = 1 ]; then report; exit; fi
+
 mkdir -p "$OUT"
-echo "commit $(git rev-parse HEAD)" >> "$OUT/commit"
 failed=0
 for ((seed = FIRST; seed < FIRST + TOTAL; seed += CHUNK)); do
   cases=$(( FIRST + TOTAL - seed < CHUNK ? FIRST + TOTAL - seed : CHUNK ))
-  [ -f "$OUT/chunk-$seed.done" ] && continue
-  echo "$(date -u +%FT%TZ) chunk $seed ($cases cases) start" >> "$OUT/progress.log"
+  passed_chunk "$seed" "$cases" && continue
+  start=$(date +%s)
   EQUIV_SEED=$seed EQUIV_CASES=$cases EQUIV_PG_CASES=0 EQUIV_SUMMARY="equivalence-long-$seed.json" \
-    node --test --test-reporter=spec out/test/equivalence/equivalence.test.js > "$OUT/chunk-$seed.log" 2>&1
+    node --test --test-reporter=spec "$BUNDLE" > "$OUT/chunk-$seed.log" 2>&1
   rc=$?
-  cp "out/results/equivalence-long-$seed.json" "$OUT/" 2>/dev/null
-  echo "$(date -u +%FT%TZ) chunk $seed rc=$rc $(grep -E '^ℹ (pass|fail)' "$OUT/chunk-$seed.log" | tr '\n' ' ')" >> "$OUT/progress.log"
-  if [ $rc -eq 0 ]; then touch "$OUT/chunk-$seed.done"; else failed=$((failed + 1)); fi
+  counts=$(grep -E '^ℹ (pass|fail)' "$OUT/chunk-$seed.log" | tr -d 'ℹ' | tr -s ' \n' ' ')
+  verdict=$([ $rc -eq 0 ] && echo pass || echo FAIL)
+  # The ledger line: what was tested, which seeds, the outcome, when, where, how long.
+  echo "$FP seed=$seed cases=$cases $verdict$counts commit=$(git rev-parse --short HEAD) at=$(date -u +%FT%TZ) secs=$(( $(date +%s) - start )) load=$(cut -d' ' -f1 /proc/loadavg)" >> "$LEDGER"
+  [ $rc -eq 0 ] || { failed=$((failed + 1)); echo "chunk $seed failed: $OUT/chunk-$seed.log" >&2; }
 done
-done_count=$(ls "$OUT"/chunk-*.done 2>/dev/null | wc -l)
-echo "$done_count chunks passed, $failed failed in this pass (progress: $OUT/progress.log)"
-[ $failed -eq 0 ]
+echo "$failed chunks failed in this pass"
+report && [ $failed -eq 0 ]

@@ -152,6 +152,14 @@ export class Workbench {
     });
     await page.keyboard.press(key);
     const input = page.locator('.quick-input-widget .quick-input-box input');
+    if (!(await input.waitFor({ timeout: 1500 }).then(() => true, () => false))) {
+      // A webview editor in front can take the focus back after the blur, into
+      // its outer frame, which forwards no keys (seen after the results grid):
+      // the key did nothing. A user then clicks the title bar's search box (the
+      // command center), which opens quick open; the caller's text (">label"
+      // for a command) picks the mode.
+      await page.locator('.titlebar .command-center .command-center-center').first().click({ timeout: ACTION_MS });
+    }
     await input.waitFor({ timeout: ACTION_MS });
     await poll('the quick input to have the focus', async () => input.evaluate((el) => (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === el), ACTION_MS, 100);
     return input;
