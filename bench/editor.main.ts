@@ -26,7 +26,7 @@ import { launchBrowser, type Browser } from '../test/e2e/lib/browser';
 import { artifactsDir } from '../test/e2e/lib/paths';
 import { startCodeServer, type CodeServer } from '../test/e2e/lib/codeServer';
 import { packageExtension } from '../test/e2e/lib/vsix';
-import { Workbench } from '../test/e2e/lib/workbench';
+import { normalise, poll, Workbench } from '../test/e2e/lib/workbench';
 import { buildEveryModel } from './lib/database';
 import { cold } from './lib/coldCli';
 import { progress } from './lib/log';
@@ -114,6 +114,8 @@ async function benchSize(project: BenchProject, runs: number, vsix: string, brow
     const rows: BenchRow[] = [];
     try {
       const ctx: Ctx = { project, runner, model, server, page, wb, runs, what, slim };
+      // Every measurement starts from a loaded window (openToLens loads its own), so --steps can pick any of them.
+      await wb.open(server.workbenchUrl());
       // A failing measurement is reported (screenshot, logs) and the next one still runs.
       for (const step of chosenSteps()) {
         try {
@@ -252,7 +254,11 @@ async function quickOpen(page: Page, rel: string): Promise<() => Promise<void>> 
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 30_000 });
   await input.fill(rel);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: rel.split('/').pop()! }).first().waitFor({ timeout: 30_000 });
+  // Enter opens the first row: wait until it is this file. Before the list is filtered, the recently
+  // opened files come first (a row for this file among them is not enough).
+  const name = rel.split('/').pop()!;
+  const first = page.locator('.quick-input-list .monaco-list-row').first();
+  await poll(`${rel} first in quick open`, async () => normalise((await first.getAttribute('aria-label', { timeout: 1000 })) ?? '').startsWith(name), 30_000, 100);
   return () => page.keyboard.press('Enter');
 }
 
@@ -265,6 +271,17 @@ async function waitIdle(page: Page): Promise<void> {
     if ((await spin.count()) > 0) quietSince = Date.now();
     if (Date.now() > deadline) throw new Error('the workbench kept running dbt work');
     await page.waitForTimeout(100);
+  }
+}
+
+/** Waits until the workbench is idle with no `selector` row shown (a problem from an earlier edit's parse). */
+async function waitUntilNoRow(page: Page, selector: string): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  for (;;) {
+    await waitIdle(page);
+    if ((await page.locator(selector).count()) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${selector} still shown after ${UI_TIMEOUT_MS / 1000} s`);
+    await page.locator(selector).first().waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
   }
 }
 
@@ -500,6 +517,9 @@ async function saveToDiagnostics(ctx: Ctx): Promise<BenchRow[]> {
   const problem = '.markers-panel .monaco-list-row';
   try {
     for (let i = 0; i < ctx.runs; i++) {
+      // The baselines below write the broken file to disk, which the window sees and parses too: its
+      // problem shows, then clears after the restore. Start only once that is over.
+      await waitUntilNoRow(page, problem);
       await (await quickOpen(page, model.originalFilePath))();
       await page.locator(`.tabs-container .tab.active[aria-label^="${model.originalFilePath.split('/').pop()}"]`).waitFor({ timeout: 30_000 });
       await page.keyboard.press('Control+Shift+M');
@@ -545,7 +565,8 @@ async function hoverAndDefinition(ctx: Ctx): Promise<BenchRow[]> {
     await lsp.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
     for (let i = 0; i < ctx.runs; i++) {
       await closeEditors(page);
-      await (await quickOpen(page, model.originalFilePath))();
+      // With its code lens shown and the window idle: a lens arriving later moves the lines under the mouse.
+      await openModel(ctx);
       const token = page.locator('.editor-group-container.active .view-lines span[class^="mtk"]', { hasText: parent }).first();
       await token.waitFor({ timeout: 30_000 });
       await page.mouse.move(0, 0);
