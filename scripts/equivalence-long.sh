@@ -55,7 +55,7 @@ for ((seed = FIRST; seed < FIRST + TOTAL; seed += CHUNK)); do
   EQUIV_SEED=$seed EQUIV_CASES=$cases EQUIV_PG_CASES=0 EQUIV_SUMMARY="equivalence-long-$seed.json" \
     node --test --test-reporter=spec "$BUNDLE" > "$OUT/chunk-$seed.log" 2>&1
   rc=$?
-  counts=$(grep -E '^ℹ (pass|fail)' "$OUT/chunk-$seed.log" | tr -d 'ℹ' | tr -s ' \n' ' ')
+  counts=$(grep -E '^ℹ (pass|fail) ' "$OUT/chunk-$seed.log" | awk '{printf " tests_%s=%s", $2, $3}')
   verdict=$([ $rc -eq 0 ] && echo pass || echo FAIL)
   # The ledger line: what was tested, which seeds, the outcome, when, where, how long.
   echo "$FP seed=$seed cases=$cases $verdict$counts commit=$(git rev-parse --short HEAD) at=$(date -u +%FT%TZ) secs=$(( $(date +%s) - start )) load=$(cut -d' ' -f1 /proc/loadavg)" >> "$LEDGER"
