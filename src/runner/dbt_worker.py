@@ -872,6 +872,22 @@ def manifest_summary(m):
     }
 
 
+def shown_by_dbt(results):
+    """The results `dbt show` prints (ShowTask.task_end_messages, the same in dbt 1.5-1.12):
+    with --inline the inline query, else those whose node name is in the first --select value.
+    `show --select orders` also runs the tests on orders (indirect selection) and gets their
+    rows; dbt prints neither those nor any other node, nor does the CLI backend (it reads
+    dbt's ShowNode events)."""
+    from dbt.flags import get_flags
+
+    flags = get_flags()
+    if getattr(flags, "INLINE", None):
+        return [r for r in results if getattr(r.node, "name", None) == "inline_query"]
+    select = getattr(flags, "SELECT", None) or ()
+    first = select[0] if select else ""
+    return [r for r in results if getattr(r.node, "name", "") in first]
+
+
 def command_output(command, result, success):
     if result is None:
         if command == "debug":
@@ -886,7 +902,7 @@ def command_output(command, result, success):
         return {"kind": "debug", "ok": bool(result)}
     if command == "show":
         tables = []
-        for r in results:
+        for r in shown_by_dbt(results):
             t = getattr(r, "agate_table", None)
             if t is None:
                 continue

@@ -100,6 +100,23 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       }
     });
 
+    // Seed 1157 of the equivalence layer: `show --select orders` also runs the tests on orders (indirect
+    // selection) and gets their rows (accepted_values fails on order 37); dbt prints only the node the
+    // selection names, and the worker used to return a table for every result.
+    void it('show returns the table dbt shows (the selected model, not its tests), on both backends', T, async () => {
+      const built = await warm.invoke({ args: ['run', '--select', '+orders', '+customers'] });
+      assert.equal(built.exitCode, 0, JSON.stringify(built.exception));
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const r = await runner.invoke({ args: ['show', '--select', 'orders', '--limit', '3'] });
+        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
+        assert.ok(r.nodes.some((n) => n.uniqueId.startsWith('test.jaffle.accepted_values_orders_status')), `${name}: dbt ran the test too`);
+        assert.equal(r.output.kind, 'show', name);
+        if (r.output.kind !== 'show') continue;
+        assert.deepEqual(r.output.tables.map((t) => t.uniqueId), ['model.jaffle.orders'], name);
+        assert.equal(r.output.tables[0]!.rows.length, 3, name);
+      }
+    });
+
     void it('malformed --vars is a usage error that keeps the cached manifest', T, async () => {
       const good = ['run', '--select', 'stg_customers'];
       assert.equal((await warm.invoke({ args: good })).exitCode, 0);
