@@ -33,12 +33,14 @@ fingerprint() {
     git ls-files -z test/fixtures | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
 }
 FP=$(fingerprint)
+# The chunk from seed $1: CHUNK cases, fewer for the last one.
+cases_at() { echo $(( FIRST + TOTAL - $1 < CHUNK ? FIRST + TOTAL - $1 : CHUNK )); }
 passed_chunk() { grep -q "^$FP seed=$1 cases=$2 pass " "$LEDGER" 2>/dev/null; }
 
 report() {
   local n=0 seed cases
   for ((seed = FIRST; seed < FIRST + TOTAL; seed += CHUNK)); do
-    cases=$(( FIRST + TOTAL - seed < CHUNK ? FIRST + TOTAL - seed : CHUNK ))
+    cases=$(cases_at "$seed")
     passed_chunk "$seed" "$cases" && n=$((n + cases))
   done
   echo "fingerprint $FP: $n of $TOTAL sequences (seeds $FIRST-$((FIRST + TOTAL - 1))) passed in $LEDGER"
@@ -49,7 +51,7 @@ if [ "$STATUS" = 1 ]; then report; exit; fi
 mkdir -p "$OUT"
 failed=0
 for ((seed = FIRST; seed < FIRST + TOTAL; seed += CHUNK)); do
-  cases=$(( FIRST + TOTAL - seed < CHUNK ? FIRST + TOTAL - seed : CHUNK ))
+  cases=$(cases_at "$seed")
   passed_chunk "$seed" "$cases" && continue
   start=$(date +%s)
   EQUIV_SEED=$seed EQUIV_CASES=$cases EQUIV_PG_CASES=0 EQUIV_SUMMARY="equivalence-long-$seed.json" \
