@@ -1112,10 +1112,14 @@ class Worker:
                 raise KeyboardInterrupt()
             self.interrupt_armed = True
         try:
-            return runner.invoke(list(args), **kwargs)
+            res = runner.invoke(list(args), **kwargs)
         finally:
             with self.lock:
                 self.interrupt_armed = False
+        interrupt = interrupt_behind(res.exception)
+        if interrupt is not None and interrupt is not res.exception:
+            return _Answer(False, res.result, interrupt)
+        return res
 
     def run_warm(self, inv_id, command, args, kwargs, verbose):
         """An invocation on the cached manifest.
@@ -1288,6 +1292,23 @@ class _Answer:
         self.success = success
         self.result = result
         self.exception = exception
+
+
+def interrupt_behind(exc):
+    """The KeyboardInterrupt that `exc` is, or was raised while handling; else None.
+
+    On Ctrl-C dbt writes the finished nodes, then cancels the open queries; an adapter's
+    cancel can fail there (dbt-duckdb on a connection that has just closed: "Connection
+    already closed!") and that error replaces the interrupt. The CLI still reports a
+    cancel with the finished nodes (its run_results.json was written first), so the
+    worker must too."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _Interrupted(exc):
