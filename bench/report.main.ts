@@ -23,6 +23,7 @@ const PARTS: { id: string; title: string; measures: string }[] = [
   { id: 'results', title: 'Results grid and Testing view', measures: '10' },
   { id: 'reparse', title: 'Re-parse after an edit: JSON artifacts written with the C encoder', measures: 'issue 13' },
   { id: 'relcache', title: "The warm run's relation cache: the selected schemas only (real shape, every model built)", measures: 'issue 13' },
+  { id: 'testedges', title: "A whole-project build's set-up: dbt's test edges, with and without --use-fast-test-edges (real shape, every model built)", measures: 'large projects' },
 ];
 
 const README_START = '<!-- bench:results:start -->';

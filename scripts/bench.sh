@@ -20,8 +20,9 @@
 #   BENCH_RESTORE_SIZES=1000,3000 project sizes for the cost of restoring the manifest state (issue 11)
 #   BENCH_REPARSE_SIZES=1000      real-shape sizes for the re-parse after an edit, JSON writer on and off (issue 13)
 #   BENCH_RELCACHE_SIZES=1000     real-shape sizes for the warm run's relation cache: ours, dbt's default scope, cold CLI (issue 13)
+#   BENCH_TESTEDGES_SIZES=1000,3000 real-shape sizes for the whole-project build set-up, with and without --use-fast-test-edges
 #   BENCH_RESULTS_SIZE=3000       project size for the Testing view population (issue 16)
-#   BENCH_PARTS="dbt editor lsp events extension lineage restore results reparse relcache"   run only some parts
+#   BENCH_PARTS="dbt editor lsp events extension lineage restore results reparse relcache testedges"   run only some parts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ START=$(date +%s)
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 RUNS=${BENCH_RUNS:-5}
-PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results reparse relcache"}
+PARTS=${BENCH_PARTS:-"dbt editor lsp events extension lineage restore results reparse relcache testedges"}
 
 log() { printf '\n== bench: %s (%s s)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -38,7 +39,7 @@ case " $PARTS " in *" editor "*|*" lineage "*) bash scripts/setup.sh --e2e ;; *)
 
 log "build"
 # The bench entries only (other test entries are not needed), then dist/ as it ships.
-node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/reparse.main.ts bench/relcache.main.ts bench/report.main.ts
+node scripts/build.mjs bench/dbt.main.ts bench/editor.main.ts bench/lsp.bench.ts bench/events.main.ts bench/extension.main.ts bench/lineage.main.ts bench/restore.main.ts bench/results.main.ts bench/reparse.main.ts bench/relcache.main.ts bench/testedges.main.ts bench/report.main.ts
 node scripts/build.mjs --production
 
 ROWS=$(mktemp -d "${TMPDIR:-/tmp}/dbt-conductor-bench-rows.XXXXXX")
@@ -67,6 +68,7 @@ part lineage out/bench/lineage.main.js --sizes "${BENCH_LINEAGE_SIZES:-1000,3000
 part restore out/bench/restore.main.js --sizes "${BENCH_RESTORE_SIZES:-1000,3000}" --runs "$RUNS"
 part reparse out/bench/reparse.main.js --sizes "${BENCH_REPARSE_SIZES:-1000}" --runs "$RUNS"
 part relcache out/bench/relcache.main.js --sizes "${BENCH_RELCACHE_SIZES:-1000}" --runs "$RUNS"
+part testedges out/bench/testedges.main.js --sizes "${BENCH_TESTEDGES_SIZES:-1000,3000}" --runs "$RUNS"
 
 log "report"
 FAILED_LIST=$(IFS=,; echo "${FAILED[*]:-}")

@@ -31,6 +31,7 @@ export const SETTING_EFFECTS: Readonly<Record<string, readonly SettingEffect[]>>
   vars: ['reparse'],
   threads: ['next-run'],
   extraArgs: ['next-run'],
+  'build.fastTestEdges': ['next-run'],
   'preview.limit': ['next-run'],
   'codeLens.enabled': ['code-lens'],
   'codeLens.commands': ['code-lens'],

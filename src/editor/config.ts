@@ -40,6 +40,11 @@ export class Config {
     return out;
   }
 
+  /** Add dbt's --use-fast-test-edges to `dbt build` on dbt-core 1.10+ (src/dbt/fastTestEdges.ts). */
+  fastTestEdges(scope?: vscode.Uri): boolean {
+    return this.section(scope).get<boolean>('build.fastTestEdges', true);
+  }
+
   threads(scope?: vscode.Uri): number | undefined {
     const n = this.section(scope).get<number | null>('threads', null);
     return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;

@@ -8,6 +8,7 @@
 // were started with change, or on request.
 import * as vscode from 'vscode';
 import { listArgsFor, listedNodes } from '../dbt/commandTargets';
+import { withFastTestEdges } from '../dbt/fastTestEdges';
 import { readProfileTargets } from '../dbt/profileTargets';
 import type { InvocationResult, RawDbtEvent } from '../dbt/protocol';
 import type { InvocationHistory, InvocationEntry } from '../dbt/treeModel';
@@ -90,7 +91,7 @@ export class RunnerHost implements vscode.Disposable {
    * Runs one dbt invocation and resolves with its entry (undefined when
    * nothing ran: untrusted workspace, or the runner could not start).
    */
-  async run(project: DbtProject, args: string[], options: RunOptions): Promise<InvocationEntry | undefined> {
+  async run(project: DbtProject, requested: string[], options: RunOptions): Promise<InvocationEntry | undefined> {
     if (!options.background && !ensureTrusted()) return undefined;
     if (!isTrusted()) return undefined;
     this.used.add(project.root);
@@ -101,6 +102,8 @@ export class RunnerHost implements vscode.Disposable {
       this.reportError(e);
       return undefined;
     }
+    // Needs the dbt version, known once the runner is: added here, shown in the output and the tree like any argument.
+    const args = this.deps.config.fastTestEdges(vscode.Uri.file(project.root)) ? withFastTestEdges(requested, entry.python.dbtVersion, process.env) : requested;
     const record = this.history.start(
       { label: options.label, args, projectRoot: project.root, projectName: project.name, background: !!options.background },
       { testSubject: (testId) => this.testSubject(project.root, testId) },

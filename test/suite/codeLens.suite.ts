@@ -60,7 +60,7 @@ suite('code lens', () => {
     const list = ours(await lenses('models/staging/stg_payments.sql'));
     const build = list.find((l) => l.command?.command === 'dbtConductor.build')!;
     const built = await vscode.commands.executeCommand<InvocationEntry>(build.command!.command, ...(build.command!.arguments ?? []));
-    assert.deepEqual(built?.args, ['build', '--select', 'stg_payments']);
+    assert.deepEqual(built?.args, ['build', '--select', 'stg_payments', '--use-fast-test-edges']);
     assert.ok(built?.rows.some((r) => r.uniqueId === 'model.jaffle.stg_payments' && r.status === 'success'));
     const preview = list.find((l) => l.command?.command === 'dbtConductor.show')!;
     const shown = await vscode.commands.executeCommand<InvocationEntry>(preview.command!.command, ...(preview.command!.arguments ?? []));

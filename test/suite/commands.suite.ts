@@ -68,7 +68,7 @@ suite('commands', () => {
     assert.deepEqual(down.args, ['run', '--select', 'stg_customers+']);
     assert.ok(rowOf(down, 'model.jaffle.customers'));
     const both = await runCommand('buildUpAndDownstream');
-    assert.deepEqual(both.args, ['build', '--select', '+stg_customers+']);
+    assert.deepEqual(both.args, ['build', '--select', '+stg_customers+', '--use-fast-test-edges']);
     assert.ok(rowOf(both, 'seed.jaffle.raw_customers'), 'the parent seed was built');
   });
 

@@ -84,6 +84,22 @@ suite('settings at runtime', () => {
     });
   });
 
+  test("build.fastTestEdges: a build on dbt 1.12 gets --use-fast-test-edges; off, or the user's own choice, it does not", async () => {
+    await openFile('models/staging/stg_customers.sql');
+    const on = await runCommand('build');
+    assert.deepEqual(on.args, ['build', '--select', 'stg_customers', '--use-fast-test-edges']);
+    assert.equal(on.result?.exitCode, 0, on.error);
+    await withSetting('build.fastTestEdges', false, async () => {
+      const off = await runCommand('build');
+      assert.deepEqual(off.args, ['build', '--select', 'stg_customers']);
+    });
+    await withSetting('extraArgs', { build: ['--no-use-fast-test-edges'] }, async () => {
+      const chosen = await runCommand('build');
+      assert.deepEqual(chosen.args, ['build', '--select', 'stg_customers', '--no-use-fast-test-edges']);
+      assert.equal(chosen.result?.exitCode, 0, chosen.error);
+    });
+  });
+
   test('backend: the next run goes through the CLI, then back to the worker', async () => {
     await openFile('models/staging/stg_orders.sql');
     await withSetting('backend', 'cli', async () => {

@@ -50,7 +50,7 @@ suite('trees after a real build', () => {
   teardown(closeEditors);
 
   test('the build ran for real and failed on the failing test only', () => {
-    assert.deepEqual(build.args, ['build']);
+    assert.deepEqual(build.args, ['build', '--use-fast-test-edges']);
     assert.equal(build.result?.exitCode, 1, build.error);
     assert.equal(build.status, 'failed');
     const bad = build.rows.filter((r) => r.status === 'error' || r.status === 'fail').map((r) => r.uniqueId);
@@ -180,7 +180,7 @@ suite('trees after a real build', () => {
     const top = api.nodeTree.getChildren().find((e) => e.kind === 'invocation' && e.entry === build)!;
     const stg = (api.nodeTree.getChildren(top) as Extract<NodeTreeElement, { kind: 'node' }>[]).find((n) => n.row.name === 'stg_orders')!;
     const entry = await runCommand('tree.rerunNode', stg);
-    assert.deepEqual(entry.args, ['build', '--select', 'stg_orders']);
+    assert.deepEqual(entry.args, ['build', '--select', 'stg_orders', '--use-fast-test-edges']);
     assert.equal(entry.result?.exitCode, 0, entry.error);
   });
 
