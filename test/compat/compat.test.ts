@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FAST_TEST_EDGES, withFastTestEdges } from '../../src/dbt/fastTestEdges';
 import type { InvocationResult, RawDbtEvent } from '../../src/dbt/protocol';
 import { InvocationHistory } from '../../src/dbt/treeModel';
 import type { ProjectRunner } from '../../src/runner/api';
@@ -148,6 +149,18 @@ for (const minor of MINORS.filter((m) => !chosen || chosen.includes(m))) {
       assert.equal(statusOf(build.result, 'model.compat.stg_orders'), 'success');
       assertEventsDriveTheViews(build, ['build']);
       row.buildEvents = build.events.length;
+    });
+
+    void it('the build the editor sends (--use-fast-test-edges from 1.10 on): the same outcomes', T, async () => {
+      const args = withFastTestEdges(['build'], String(row.dbtCore), {});
+      assert.equal(args.includes(FAST_TEST_EDGES), atLeast(String(row.dbtCore), '1.10'), args.join(' '));
+      const build = await record(runner, args);
+      assert.equal(build.result.exitCode, 1, JSON.stringify(build.result.exception));
+      assert.equal(statusOf(build.result, TEST_IDS.accepted), 'fail');
+      assert.equal(statusOf(build.result, 'model.compat.customers'), 'skipped');
+      assert.equal(statusOf(build.result, TEST_IDS.customersUnique), 'skipped');
+      assert.equal(statusOf(build.result, 'model.compat.stg_orders'), 'success');
+      row.editorBuild = args.join(' ');
     });
 
     void it('commands and flags newer than this minor get one clear message; the others run', T, async () => {
