@@ -38,11 +38,14 @@ export class CliResultCollector {
   private catalogPath: string | null = null;
   private commandCompleted = false;
 
-  /** dbt's `compile` lists the ephemeral models it ran only when given a selection or an inline query (CompileTask._handle_result, dbt 1.5-1.12). */
+  /**
+   * dbt's `compile` and `show` list the ephemeral models they ran only when given a selection or an
+   * inline query (CompileTask._handle_result and ShowTask._handle_result, dbt 1.5-1.12; `show` always has one).
+   */
   private readonly listsEphemeral: boolean;
 
   constructor(readonly command: string, args: readonly string[] = []) {
-    this.listsEphemeral = command === 'compile' && hasFlag(args, ...SELECT_OR_INLINE);
+    this.listsEphemeral = (command === 'compile' || command === 'show') && hasFlag(args, ...SELECT_OR_INLINE);
   }
 
   add(event: RawDbtEvent): void {
@@ -163,8 +166,8 @@ export class CliResultCollector {
     const id = identity(data);
     if (!id) return;
     // dbt runs ephemeral models as nodes (NodeStart/NodeFinished fire) but lists them among its
-    // results (run_results.json, the result object the worker reads) only in a `compile` given
-    // --select or --inline: not in a whole-project one (equivalence seeds 1242 and 1124).
+    // results (run_results.json, the result object the worker reads) only in a `compile` or `show`
+    // given --select or --inline: not in a whole-project compile (equivalence seeds 1242, 1124, 1395).
     if (obj(data.node_info).materialized === 'ephemeral' && id.resourceType === 'model' && !this.listsEphemeral) return;
     const timing: TimingEntry[] = (Array.isArray(rr.timing_info) ? rr.timing_info : []).map((t) => {
       const o = obj(t);

@@ -100,6 +100,22 @@ for (const [label, python] of [['1.12', PY112], ['1.8', PY18]] as const) {
       }
     });
 
+    // Seed 1395 of the equivalence layer: `dbt show --select` of an ephemeral model lists that model
+    // among its results (ShowTask._handle_result); the CLI backend left it out, as for a `compile`
+    // without --select.
+    void it('show of an ephemeral model lists it, on both backends', T, async () => {
+      const built = await warm.invoke({ args: ['run', '--select', '+orders'] });
+      assert.equal(built.exitCode, 0, JSON.stringify(built.exception));
+      const answers: Record<string, string>[] = [];
+      for (const [name, runner] of [['cli', cold], ['worker', warm]] as const) {
+        const r = await runner.invoke({ args: ['show', '--select', 'int_order_payments', '--limit', '3'] });
+        assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.exception)}`);
+        assert.equal(statuses(r)['model.jaffle.int_order_payments'], 'success', `${name}: ${JSON.stringify(statuses(r))}`);
+        answers.push(statuses(r));
+      }
+      assert.deepEqual(answers[1], answers[0]);
+    });
+
     // Seed 1157 of the equivalence layer: `show --select orders` also runs the tests on orders (indirect
     // selection) and gets their rows (accepted_values fails on order 37); dbt prints only the node the
     // selection names, and the worker used to return a table for every result.
