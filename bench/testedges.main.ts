@@ -4,10 +4,10 @@
 // it (compilation.py, Linker.add_test_edges). Its default method adds an
 // edge to every descendant; dbt's flag --use-fast-test-edges (dbt >= 1.10,
 // documented in 2026) adds only the edges needed for the same order. Both
-// sides are the same warm worker taking turns run by run, `build` as the
-// palette's Build Whole Project sends it, and the same with the flag (what
-// a user gets with `dbtConductor.extraArgs` { "build": ["--use-fast-test-edges"] }).
-// Each build is cancelled at its first node event.
+// sides are the same warm worker taking turns run by run: `build` with the
+// flag, as the editor sends it (src/dbt/fastTestEdges.ts), and without it
+// (dbt's default; the setting dbtConductor.build.fastTestEdges off). Each
+// build is cancelled at its first node event.
 //
 //   node out/bench/testedges.main.js --sizes 1000,3000 --runs 5 --out rows.json
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { argValue, intArg, sizesArg } from './lib/paths';
 import { benchSizes, type BenchProject } from './lib/projects';
 import { makeRow, type BenchRow } from './lib/rows';
 import { benchRunner } from './lib/runner';
-import { expectOk, isNum, ms } from './lib/warm';
+import { expectOk, hasNode, isNum, ms } from './lib/warm';
 
 const FAST = '--use-fast-test-edges';
 /** Bound on one build's set-up (dbt's default method takes minutes on large projects under load). */
@@ -46,8 +46,7 @@ async function untilFirstNode(runner: ProjectRunner, args: string[]): Promise<Se
   const sample: SetupSample = {};
   const onEvent = (e: RawDbtEvent) => {
     if (sample.graphReadyMs === undefined && e.info.name === 'FoundStats') sample.graphReadyMs = performance.now() - started;
-    const info = e.data?.node_info as { unique_id?: unknown } | undefined;
-    if (sample.firstNodeMs === undefined && typeof info?.unique_id === 'string' && info.unique_id !== '') {
+    if (sample.firstNodeMs === undefined && hasNode(e)) {
       sample.firstNodeMs = performance.now() - started;
       controller.abort();
     }

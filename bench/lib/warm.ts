@@ -59,7 +59,8 @@ export function expectOk(result: InvocationResult, what: string, allowFailures =
   throw new Error(`${what} failed (exit ${result.exitCode}): ${result.exception?.message ?? result.nodes.find((n) => n.message)?.message ?? ''}`);
 }
 
-function hasNode(e: RawDbtEvent): boolean {
+/** The event names a node (what a user sees first). */
+export function hasNode(e: RawDbtEvent): boolean {
   const info = e.data?.node_info as { unique_id?: unknown } | undefined;
   return typeof info?.unique_id === 'string' && info.unique_id !== '';
 }

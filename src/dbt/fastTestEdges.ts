@@ -10,7 +10,7 @@ import { commandOf } from './subcommand';
 export const FAST_TEST_EDGES = '--use-fast-test-edges';
 const CHOICES = [FAST_TEST_EDGES, '--no-use-fast-test-edges'];
 /** dbt's environment variable for the flag: when set, the user has chosen. */
-export const FAST_TEST_EDGES_ENV = 'DBT_USE_FAST_TEST_EDGES';
+const FAST_TEST_EDGES_ENV = 'DBT_USE_FAST_TEST_EDGES';
 
 /**
  * `args` with --use-fast-test-edges added when they run `dbt build` on
