@@ -47,6 +47,8 @@ export async function poll<T>(
     try {
       const v = await probe();
       if (v !== undefined && v !== false) return v;
+      // The message names what the last attempt saw, not an older attempt's error.
+      lastError = undefined;
     } catch (err) {
       lastError = err;
     }
@@ -110,8 +112,10 @@ export class Workbench {
 
   /**
    * Opens a workspace file through quick open (Ctrl+P) and waits for its
-   * editor. The first row must be that file (not stg_customers.sql for
-   * customers.sql, nor dbt's copy under target/), else it tries again.
+   * editor. Like a user, it picks the row that is that file in that folder
+   * (not stg_customers.sql for customers.sql, nor dbt's copy under target/,
+   * which may be listed first: rows of equal score come in the file search's
+   * order), else it tries again.
    */
   async openFile(relPath: string): Promise<void> {
     const page = this.page;
@@ -122,11 +126,24 @@ export class Workbench {
       async () => {
         const input = await this.openQuickInput('Control+P');
         await input.fill(relPath, { timeout: ACTION_MS });
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: ACTION_MS });
-        const first = normalise((await page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label', { timeout: ACTION_MS })) ?? '');
-        if (!first.startsWith(name) || !first.includes(folder) || /\btarget\//.test(first)) return false;
+        const rows = page.locator('.quick-input-list .monaco-list-row');
+        await rows.filter({ hasText: name }).first().waitFor({ timeout: ACTION_MS }).catch(() => {
+          throw new Error(`quick open listed no row for ${name}`);
+        });
+        // The list draws its rows in any DOM order; data-index is the row's place.
+        const listed = (await rows.evaluateAll((els) => els.map((el) => ({ label: el.getAttribute('aria-label') ?? '', index: Number(el.getAttribute('data-index')) }))))
+          .map((r) => ({ ...r, label: normalise(r.label) }))
+          .sort((a, b) => a.index - b.index);
+        const row = listed.find((r) => r.label.startsWith(name) && r.label.includes(folder) && !/\btarget\//.test(r.label));
+        if (!row) throw new Error(`quick open's rows are not ${relPath}: ${listed.map((r) => r.label).join(' | ')}`);
+        // The keyboard, not a click: a click may land on the row's own buttons.
+        for (let i = 0; i < row.index; i++) await page.keyboard.press('ArrowDown');
+        const focused = normalise((await page.locator('.quick-input-list .monaco-list-row.focused').first().getAttribute('aria-label', { timeout: ACTION_MS })) ?? '');
+        if (focused !== row.label) throw new Error(`quick open moved to "${focused}", not "${row.label}"`);
         await page.keyboard.press('Enter');
-        await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: ACTION_MS });
+        await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: ACTION_MS }).catch(() => {
+          throw new Error(`no active tab for ${name} after choosing it in quick open`);
+        });
         return true;
       },
       30_000,
