@@ -5,10 +5,9 @@
 // at 3,000 models: most of a 40-second wait); the flag adds only the edges
 // needed for the same order (dbt's docs; always on in dbt's v2 engine).
 // bench/testedges.main.ts measures both.
-import { commandOf } from './subcommand';
+import { commandOf, hasFlag } from './subcommand';
 
 export const FAST_TEST_EDGES = '--use-fast-test-edges';
-const CHOICES = [FAST_TEST_EDGES, '--no-use-fast-test-edges'];
 /** dbt's environment variable for the flag: when set, the user has chosen. */
 const FAST_TEST_EDGES_ENV = 'DBT_USE_FAST_TEST_EDGES';
 
@@ -18,7 +17,7 @@ const FAST_TEST_EDGES_ENV = 'DBT_USE_FAST_TEST_EDGES';
  * choose a method already.
  */
 export function withFastTestEdges(args: readonly string[], dbtVersion: string, env: Readonly<Record<string, string | undefined>>): string[] {
-  const chosen = args.some((a) => CHOICES.some((c) => a === c || a.startsWith(`${c}=`))) || env[FAST_TEST_EDGES_ENV] !== undefined;
+  const chosen = hasFlag(args, FAST_TEST_EDGES, '--no-use-fast-test-edges') || env[FAST_TEST_EDGES_ENV] !== undefined;
   return commandOf(args) === 'build' && !chosen && hasFastTestEdges(dbtVersion) ? [...args, FAST_TEST_EDGES] : [...args];
 }
 

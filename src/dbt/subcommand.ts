@@ -1,5 +1,5 @@
-// The dbt subcommand of an argument list, for the runner and the views. A
-// module of its own, without the yaml parser dbt/args.ts needs, so the
+// The dbt subcommand of an argument list and its flags, for the runner and
+// the views. A module of its own, without the yaml parser dbt/args.ts needs, so the
 // runner's bundle does not carry it.
 
 /** Every dbt subcommand name (first word), for commandOf (KNOWN_COMMANDS in dbt_worker.py; test/unit/worker-parity.test.ts compares them). */
@@ -18,4 +18,9 @@ export function commandOf(args: readonly string[]): string {
     return a;
   }
   return '';
+}
+
+/** True when one of `flags` (e.g. "--output") is present, as "--output x" or "--output=x". */
+export function hasFlag(args: readonly string[], ...flags: string[]): boolean {
+  return args.some((a) => flags.some((f) => a === f || a.startsWith(`${f}=`)));
 }

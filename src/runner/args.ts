@@ -1,12 +1,7 @@
 // Scanning dbt argument lists (no parsing of dbt's full grammar: only what the
 // runner needs). commandOf (src/dbt/subcommand.ts) mirrors command_of() in dbt_worker.py.
 
-export { commandOf, KNOWN_COMMANDS } from '../dbt/subcommand';
-
-/** True when `flag` (e.g. "--output") is present, as "--output x" or "--output=x". */
-export function hasFlag(args: readonly string[], ...flags: string[]): boolean {
-  return args.some((a) => flags.some((f) => a === f || a.startsWith(`${f}=`)));
-}
+export { commandOf, hasFlag, KNOWN_COMMANDS } from '../dbt/subcommand';
 
 /** Rejects what no dbt argument list can contain, before anything is spawned. */
 export function validateArgs(args: unknown): string[] {
