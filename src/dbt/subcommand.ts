@@ -1,6 +1,6 @@
 // The dbt subcommand of an argument list and its flags, for the runner and
-// the views. A module of its own, without the yaml parser dbt/args.ts needs, so the
-// runner's bundle does not carry it.
+// the views. A module of its own, without the yaml parser dbt/args.ts needs,
+// so the runner's bundle does not carry it.
 
 /** Every dbt subcommand name (first word), for commandOf (KNOWN_COMMANDS in dbt_worker.py; test/unit/worker-parity.test.ts compares them). */
 export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([

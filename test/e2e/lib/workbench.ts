@@ -114,8 +114,8 @@ export class Workbench {
    * Opens a workspace file through quick open (Ctrl+P) and waits for its
    * editor. Like a user, it picks the row that is that file in that folder
    * (not stg_customers.sql for customers.sql, nor dbt's copy under target/,
-   * which may be listed first: rows of equal score come in the file search's
-   * order), else it tries again.
+   * which quick open may list first), wherever it is in the list, else it
+   * tries again.
    */
   async openFile(relPath: string): Promise<void> {
     const page = this.page;
